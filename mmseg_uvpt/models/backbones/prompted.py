@@ -1,0 +1,97 @@
+"""What ``SwinPrompt`` and ``MiTPrompt`` share: the prompt adapter, freezing of the
+stock backbone, the train-mode policy of frozen modules, weight init and the
+stage-by-stage forward with injection before each stage."""
+import torch.utils.checkpoint as cp
+from mmseg.models.utils import nlc_to_nchw
+
+from ..adapters import PromptAdapter
+from .fused_attention import fuse_attention_
+
+
+class PromptedBackboneMixin:
+    """Mixed in before a stock mmseg backbone class. Subclasses call
+    ``_setup_prompting`` at the end of ``__init__`` and implement ``_stage_tokens`` and
+    ``_run_stage``.
+
+    Injection point, for every backbone: the stage tokens of stage i at the stage's
+    own width and grid, right before the first transformer block of stage i (Swin:
+    after the patch embedding (i = 0) or the previous stage's patch merging; MiT:
+    after stage i's overlapping patch embedding). The frozen rest of stage i then runs
+    on the injected tokens.
+    """
+
+    def _setup_prompting(self, stage_dims, freeze_backbone, frozen_drop_path,
+                         fused_attention, with_cp, prompt_cfg):
+        self.freeze_backbone = freeze_backbone
+        self.frozen_drop_path = frozen_drop_path
+        self.fused_attention = fused_attention
+        # Checkpointing of the frozen blocks is done here (non-reentrant), not by the
+        # stock blocks' reentrant `with_cp`.
+        self.with_cp = with_cp
+        if fused_attention:
+            fuse_attention_(self)
+        if freeze_backbone:
+            self.requires_grad_(False)
+        # Built after freezing: everything under `prompt_adapter` stays trainable.
+        self.prompt_adapter = PromptAdapter(stage_dims, **(prompt_cfg or {}))
+
+    def stock_children(self):
+        """``(name, module)`` of every top-level child except the adapter."""
+        return [(n, m) for n, m in self.named_children() if n != 'prompt_adapter']
+
+    def train(self, mode=True):
+        """Train mode for the adapter. The frozen stock modules keep train-mode
+        behaviour (stochastic depth, dropout) only when ``frozen_drop_path`` is set;
+        otherwise they stay in eval mode however often ``train()`` is called."""
+        super().train(mode)
+        if mode and self.freeze_backbone and not self.frozen_drop_path:
+            for _, module in self.stock_children():
+                module.eval()
+        return self
+
+    def init_weights(self):
+        # The stock init (or pretrained load) walks all of self.modules() and would
+        # re-initialise the adapter's Linear layers with it, so re-init it afterwards.
+        super().init_weights()
+        self.prompt_adapter.init_weights()
+
+    def forward(self, x):
+        """Returns the stock list of normalised stage outputs (NCHW)."""
+        return self._forward(x, collect_injected=False)[0]
+
+    def forward_with_injected(self, x):
+        """Returns ``(outs, injected)``: the stock outputs and, per stage, the stage
+        tokens right after injection, before the frozen stage runs (NCHW)."""
+        return self._forward(x, collect_injected=True)
+
+    def _forward(self, img, collect_injected):
+        prompts, prompt_shapes = self.prompt_adapter.generate(img)
+        outs, injected = [], []
+        carry = img
+        num_stages = len(self.prompt_adapter.interactors)
+        for i in range(num_stages):
+            tokens, hw_shape = self._stage_tokens(i, carry)
+            tokens, handover = self.prompt_adapter.interact(
+                i, tokens, hw_shape, prompts, prompt_shapes)
+            if collect_injected:
+                injected.append(nlc_to_nchw(tokens, hw_shape))
+            carry, out = self._run_stage(i, tokens, hw_shape)
+            if i in self.out_indices:
+                outs.append(out)
+            if i < num_stages - 1:
+                prompts, prompt_shapes = self.prompt_adapter.hand_over(
+                    i, handover, prompt_shapes)
+        return outs, injected
+
+    def _run_block(self, block, x, hw_shape):
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(block, x, hw_shape, use_reentrant=False)
+        return block(x, hw_shape)
+
+    def _stage_tokens(self, i, carry):
+        """Tokens ``[B, H·W, C_i]`` and ``(H, W)`` entering stage i's blocks."""
+        raise NotImplementedError
+
+    def _run_stage(self, i, tokens, hw_shape):
+        """Runs frozen stage i; returns ``(carry for stage i+1, normalised NCHW out)``."""
+        raise NotImplementedError
