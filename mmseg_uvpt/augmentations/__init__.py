@@ -1,0 +1,27 @@
+"""Batch-level augmentations of Source-GtA pretraining (Generalize-then-Adapt).
+
+Registered in :data:`GTA_AUGMENTATIONS`; every one maps a float ``[B, 3, H, W]`` RGB
+batch in ``[0, 255]`` to another, inside the segmentor's ``forward_train``.
+"""
+from .adain import AdaINStyleTransfer, build_adain_decoder, build_vgg_encoder
+from .albu import AlbumentationsAugmentation
+from .base import BatchAugmentation
+from .builder import GTA_AUGMENTATIONS, build_gta_augmentation
+from .custom_albu import Cartoonize, RandomFrost
+from .fourier import (FDARandomAmplitude, FDAStyleSwap, low_freq_amplitude, low_freq_mask,
+                      replace_low_freq_amplitude)
+from .groups import AugmentationGroups
+from .pixel_space import from_rgb_pixels, to_rgb_pixels
+from .random_weights import write_random_weights
+from .style_augmentor import LearntStyleAugmentor, StyleAugmentorNet
+from .style_bank import StyleBank
+
+__all__ = [
+    'GTA_AUGMENTATIONS', 'build_gta_augmentation', 'BatchAugmentation',
+    'AugmentationGroups', 'StyleBank', 'FDARandomAmplitude', 'FDAStyleSwap',
+    'low_freq_mask', 'low_freq_amplitude', 'replace_low_freq_amplitude',
+    'AdaINStyleTransfer', 'build_vgg_encoder', 'build_adain_decoder',
+    'LearntStyleAugmentor', 'StyleAugmentorNet', 'AlbumentationsAugmentation',
+    'RandomFrost', 'Cartoonize', 'to_rgb_pixels', 'from_rgb_pixels',
+    'write_random_weights'
+]
