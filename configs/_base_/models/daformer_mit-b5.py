@@ -1,0 +1,24 @@
+# Source model: stock mmseg MiT-B5 (SegFormer) + DAFormer head, cross-entropy.
+# ImageNet weights (tools/model_converters/mit2mmseg.py) are set by the pretraining
+# configs through model.backbone.init_cfg = dict(type='Pretrained', checkpoint=...).
+_base_ = ['./daformer_head.py']
+model = dict(
+    backbone=dict(
+        type='MixVisionTransformer',
+        in_channels=3,
+        embed_dims=64,
+        num_stages=4,
+        num_layers=[3, 6, 40, 3],
+        num_heads=[1, 2, 5, 8],
+        patch_sizes=[7, 3, 3, 3],
+        strides=[4, 2, 2, 2],
+        sr_ratios=[8, 4, 2, 1],
+        out_indices=(0, 1, 2, 3),
+        mlp_ratio=4,
+        qkv_bias=True,
+        drop_rate=0.,
+        attn_drop_rate=0.,
+        drop_path_rate=0.3,
+        with_cp=False,
+        init_cfg=None),
+    decode_head=dict(in_channels=[64, 128, 320, 512]))

@@ -1,0 +1,32 @@
+# Adaptation model: frozen Swin-B with the prompt adapter + DAFormer head, trained by
+# the multi-scale UVPTSegmentor. Backbone and head come from a source checkpoint
+# (mmseg_uvpt.utils.source_checkpoint.load_source_checkpoint); the adapter and the
+# mixture logits start fresh.
+_base_ = ['./daformer_swin-b.py']
+model = dict(
+    type='UVPTSegmentor',
+    scales=(1.0, 0.5, 2.0),
+    entropy_weight=0.005,
+    pred_consistency_weight=1.0,
+    conf_threshold=0.8,
+    prompt_consistency_weight=0.001,
+    prompt_consistency_clamp=True,   # the reference release's clamp; False: no clamp
+    train_align_corners=True,
+    amp_dtype=None,                  # 'bfloat16': autocast for the forward passes
+    backbone=dict(
+        type='SwinPrompt',
+        freeze_backbone=True,
+        frozen_drop_path=True,       # stochastic depth stays on in the frozen blocks
+        fused_attention=True,
+        with_cp=False,
+        prompt_cfg=dict(
+            num_heads=16,
+            n_points=4,
+            deform_ratio=0.5,
+            cffn_ratio=0.25,
+            inplanes=64,
+            norm_cfg=dict(type='BN', requires_grad=True),
+            init_gamma=1e-6,
+            prompt_handover='updated',   # 'input': the reference release
+            with_cp=False,
+            attn_impl='auto')))

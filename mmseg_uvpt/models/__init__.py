@@ -1,0 +1,1 @@
+from . import adapters, backbones, decode_heads, losses, segmentors  # noqa: F401

@@ -1,0 +1,3 @@
+from .daformer_head import DAFormerHead
+
+__all__ = ['DAFormerHead']

@@ -1,0 +1,195 @@
+"""The Uni-UVPT adaptation segmentor (DESIGN §3.4, BRIEF contract 3).
+
+Training runs the whole prompted model on the image at several scales (1×, 0.5×, 2×
+by default), and combines the GtA self-training loss on the 1× prediction, the masked
+prediction consistency between the scales and the per-stage prompt consistency. The
+scale-mixing logits are parameters of this module. ``train_step`` also returns, per
+pixel, the mixture's argmax and max probability for the adaptive label correction.
+Testing is mmseg's plain single-scale whole/slide inference.
+"""
+import contextlib
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.core import add_prefix
+from mmseg.models import builder
+from mmseg.models.builder import SEGMENTORS
+from mmseg.models.losses import accuracy
+from mmseg.models.segmentors import EncoderDecoder
+
+from ..losses import mix_probabilities
+
+_AMP_DTYPES = {None: None, 'bfloat16': torch.bfloat16}
+
+
+def _num_backbone_stages(backbone):
+    """Stages of a stock mmseg Swin (``stages``) or MiT (``num_stages``) backbone."""
+    if hasattr(backbone, 'num_stages'):
+        return backbone.num_stages
+    if hasattr(backbone, 'stages'):
+        return len(backbone.stages)
+    raise TypeError(f'UVPTSegmentor: cannot tell the number of stages of '
+                    f'{type(backbone).__name__}; pass num_prompt_stages')
+
+
+@SEGMENTORS.register_module()
+class UVPTSegmentor(EncoderDecoder):
+    """Multi-scale prompt-tuning segmentor.
+
+    Args:
+        backbone (dict): a prompted backbone with ``forward_with_injected(x)``
+            returning ``(outs, injected)`` (e.g. SwinPrompt, MiTPrompt).
+        decode_head (dict): e.g. DAFormerHead.
+        scales (Sequence[float]): input scales of the passes; the first must be 1.0.
+            Default: (1.0, 0.5, 2.0).
+        entropy_weight (float): of the self-training entropy term. Default: 0.005.
+        pred_consistency_weight (float): Default: 1.0.
+        conf_threshold (float): mixture confidence for a pixel to count in the
+            prediction consistency. Default: 0.8.
+        prompt_consistency_weight (float): per stage. Default: 0.001.
+        prompt_consistency_clamp (bool): clamp injected features to [1e-3, 1-1e-3]
+            before the prompt consistency, as the reference release does. Default: True.
+        train_align_corners (bool): ``align_corners`` of the bilinear resizes of the
+            training passes (image rescaling, logits to the label size, injected
+            features to the 1× size); True as in the reference release. Inference
+            uses the decode head's ``align_corners``. Default: True.
+        amp_dtype (str | None): 'bfloat16' runs the forward passes under autocast (GPU
+            or CPU); losses, softmaxes and correction statistics stay fp32.
+        num_prompt_stages (int | None): number of injected maps; taken from the
+            backbone when None.
+        neck, train_cfg, test_cfg, pretrained, init_cfg: as :class:`EncoderDecoder`.
+    """
+
+    def __init__(self,
+                 backbone,
+                 decode_head,
+                 scales=(1.0, 0.5, 2.0),
+                 entropy_weight=0.005,
+                 pred_consistency_weight=1.0,
+                 conf_threshold=0.8,
+                 prompt_consistency_weight=0.001,
+                 prompt_consistency_clamp=True,
+                 train_align_corners=True,
+                 amp_dtype=None,
+                 num_prompt_stages=None,
+                 neck=None,
+                 auxiliary_head=None,
+                 train_cfg=None,
+                 test_cfg=None,
+                 pretrained=None,
+                 init_cfg=None):
+        if auxiliary_head is not None:
+            raise ValueError('UVPTSegmentor: auxiliary heads are not supported')
+        if not scales or scales[0] != 1.0:
+            raise ValueError(f'UVPTSegmentor: scales must start with 1.0, got {scales}')
+        if amp_dtype not in _AMP_DTYPES:
+            raise ValueError(f'UVPTSegmentor: amp_dtype must be one of '
+                             f'{list(_AMP_DTYPES)}, got {amp_dtype!r}')
+        super().__init__(backbone, decode_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, pretrained=pretrained, init_cfg=init_cfg)
+        if not hasattr(self.backbone, 'forward_with_injected'):
+            raise TypeError(f'UVPTSegmentor: backbone {type(self.backbone).__name__} '
+                            'has no forward_with_injected(); use a prompted backbone')
+        if self.num_classes > 255:
+            raise ValueError('UVPTSegmentor: correction maps are uint8, so at most '
+                             f'255 classes; got {self.num_classes}')
+        self.scales = tuple(float(s) for s in scales)
+        self.train_align_corners = train_align_corners
+        self.amp_dtype = _AMP_DTYPES[amp_dtype]
+        if num_prompt_stages is None:
+            num_prompt_stages = _num_backbone_stages(self.backbone)
+        ignore_index = self.decode_head.ignore_index
+        self.self_training_loss = builder.build_loss(dict(
+            type='SelfTrainingLoss', entropy_weight=entropy_weight,
+            ignore_index=ignore_index))
+        self.pred_consistency_loss = builder.build_loss(dict(
+            type='PredictionConsistencyLoss', conf_threshold=conf_threshold,
+            loss_weight=pred_consistency_weight, ignore_index=ignore_index))
+        self.prompt_consistency_loss = builder.build_loss(dict(
+            type='PromptConsistencyLoss', loss_weight=prompt_consistency_weight,
+            clamp=prompt_consistency_clamp, align_corners=train_align_corners))
+        # Equal logits = equal initial weights. Real parameters (the reference kept the
+        # prompt ones in a Python list). Note: equal weights are a stationary point of
+        # both consistency losses (the mean minimises Σ KL(p_k‖m) and Σ‖f_k − m‖²), so
+        # from this init they only move through the clamps.
+        self.pred_mix_logits = nn.Parameter(torch.zeros(len(self.scales)))
+        self.prompt_mix_logits = nn.Parameter(
+            torch.zeros(num_prompt_stages, len(self.scales)))
+
+    def _autocast(self, device):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device.type, dtype=self.amp_dtype)
+
+    def encode_decode(self, img, img_metas):
+        """mmseg's single-scale inference, under autocast when ``amp_dtype`` is set."""
+        with self._autocast(img.device):
+            out = super().encode_decode(img, img_metas)
+        return out.float()
+
+    def _forward_scale(self, img, scale, label_size):
+        """One pass of the whole prompted model: fp32 logits at the label size and
+        the injected features."""
+        # F.interpolate, not mmseg's resize, which warns on every align_corners=True call
+        if scale != 1.0:
+            img = F.interpolate(img, scale_factor=scale, mode='bilinear',
+                                align_corners=self.train_align_corners)
+        with self._autocast(img.device):
+            feats, injected = self.backbone.forward_with_injected(img)
+            if self.with_neck:
+                feats = self.neck(feats)
+            logits = self.decode_head(feats)
+        logits = F.interpolate(logits.float(), size=label_size, mode='bilinear',
+                               align_corners=self.train_align_corners)
+        return logits, injected
+
+    def forward_train(self, img, img_metas, gt_semantic_seg, return_correction=False):
+        """Losses of one multi-scale step.
+
+        Args:
+            img (Tensor): [B, 3, H, W] images.
+            img_metas (list[dict]): image metas.
+            gt_semantic_seg (Tensor): [B, 1, h, w] (pseudo-)labels.
+            return_correction (bool): also return the correction statistics.
+
+        Returns:
+            dict[str, Tensor] of losses, or ``(losses, correction)``.
+        """
+        label = gt_semantic_seg.squeeze(1)
+        passes = [self._forward_scale(img, s, label.shape[1:]) for s in self.scales]
+        logits = [p[0] for p in passes]
+        injected = [p[1] for p in passes]
+        if any(len(inj) != self.prompt_mix_logits.shape[0] for inj in injected):
+            raise ValueError(f'UVPTSegmentor: backbone gave {len(injected[0])} injected '
+                             f'maps, expected {self.prompt_mix_logits.shape[0]}')
+        losses = dict(self.self_training_loss(logits[0], label))
+        losses['loss_pred_consistency'] = self.pred_consistency_loss(
+            logits, label, self.pred_mix_logits)
+        losses['loss_prompt_consistency'] = self.prompt_consistency_loss(
+            injected, self.prompt_mix_logits)
+        losses.update(add_prefix(
+            dict(acc_seg=accuracy(logits[0].detach(), label,
+                                  ignore_index=self.decode_head.ignore_index)),
+            'decode'))
+        if not return_correction:
+            return losses
+        return losses, self._correction(logits, label, img_metas)
+
+    @torch.no_grad()
+    def _correction(self, logits, label, img_metas):
+        """Mixture argmax and max probability, and the label, detached on the CPU."""
+        mixture = mix_probabilities([x.softmax(dim=1) for x in logits],
+                                    self.pred_mix_logits)
+        prob, pred = mixture.max(dim=1)
+        return dict(pred=pred.to(torch.uint8).cpu(),
+                    prob=prob.float().cpu(),
+                    label=label.to(torch.uint8).cpu(),
+                    img_metas=list(img_metas))
+
+    def train_step(self, data_batch, optimizer, **kwargs):
+        """mmseg's train step plus ``correction`` (BRIEF contract 3)."""
+        losses, correction = self(**data_batch, return_correction=True)
+        loss, log_vars = self._parse_losses(losses)
+        return dict(loss=loss, log_vars=log_vars,
+                    num_samples=len(data_batch['img_metas']), correction=correction)

@@ -1,0 +1,195 @@
+"""Checkpoints from outside an adaptation run: source models and converted weights.
+
+``load_source_checkpoint``: a source model trained by ``pretrain.py`` has the keys
+``backbone.*`` and ``decode_head.*``. The adaptation model has the same keys plus the
+prompt adapter (``backbone.prompt_adapter.*``) and the scale-mixing logits, which start
+fresh. Any other difference means the checkpoint does not fit the config, and is an
+error that names the keys and the file before training starts.
+
+``KeyRule``/``map_state_dict``/``convert_checkpoint_file``: the rename engine of
+``tools/model_converters/``. Every key is renamed by a rule, dropped with a stated
+reason, or reported as unmapped; nothing disappears silently.
+"""
+import argparse
+import os
+import re
+from collections import OrderedDict
+from typing import Callable, NamedTuple, Optional, Union
+
+from mmcv.utils import print_log
+
+from .checkpoint_io import CheckpointError, atomic_save, load_checkpoint_file
+
+#: keys of the adaptation model that a source checkpoint does not have
+FRESH_PREFIXES = ('backbone.prompt_adapter.', 'pred_mix_logits', 'prompt_mix_logits')
+
+
+def is_fresh_key(key):
+    """True for adapter and mixture keys, which are trained from scratch."""
+    return key.startswith(FRESH_PREFIXES)
+
+
+def unwrap_state_dict(checkpoint, path):
+    """The state dict inside a checkpoint (``state_dict``/``model`` wrappers and a
+    ``module.`` prefix tolerated)."""
+    state = checkpoint
+    for wrapper in ('state_dict', 'model'):
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+            break
+    if not isinstance(state, dict) or not state:
+        raise CheckpointError(f'checkpoint {path} holds no state dict')
+    if all(k.startswith('module.') for k in state):
+        state = {k[len('module.'):]: v for k, v in state.items()}
+    return state
+
+
+def _summarise(keys, limit=20):
+    keys = sorted(keys)
+    more = f' ... and {len(keys) - limit} more' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+def load_source_checkpoint(model, path, logger=None):
+    """Load backbone and head weights from a source checkpoint; adapter stays fresh.
+
+    Args:
+        model (nn.Module): the adaptation segmentor (e.g. UVPTSegmentor).
+        path (str): the source checkpoint.
+        logger (logging.Logger | str | None): where the key report goes.
+
+    Returns:
+        dict: ``loaded``, ``fresh`` and ``unused`` key lists.
+
+    Raises:
+        CheckpointError: a non-adapter key of the model missing from the file, a key
+            of the file the model lacks, a shape mismatch, or adapter keys in the file
+            (an adapted model is not a source model).
+    """
+    state = unwrap_state_dict(load_checkpoint_file(path), path)
+    if hasattr(model, 'init_weights') and not getattr(model, 'is_init', True):
+        # initialise everything (the adapter included) now, so that a later
+        # init_weights() call cannot overwrite the loaded weights
+        model.init_weights()
+    own = model.state_dict()
+    adapter_in_file = [k for k in state if is_fresh_key(k)]
+    missing = [k for k in own if k not in state and not is_fresh_key(k)]
+    unused = [k for k in state if k not in own]
+    mismatched = [f'{k} (file {tuple(state[k].shape)}, model {tuple(own[k].shape)})'
+                  for k in own if k in state and state[k].shape != own[k].shape]
+    problems = []
+    if adapter_in_file:
+        problems.append('adapter/mixture keys, so it is not a source model (use '
+                        f'load_from or resume for adapted models): '
+                        f'{_summarise(adapter_in_file)}')
+    if missing:
+        problems.append(f'missing keys the model needs: {_summarise(missing)}')
+    if unused:
+        problems.append(f'unexpected keys the model lacks: {_summarise(unused)}')
+    if mismatched:
+        problems.append(f'shape mismatches: {_summarise(mismatched)}')
+    if problems:
+        raise CheckpointError(f'source checkpoint {path} does not fit the model: '
+                              + '; '.join(problems))
+
+    loaded = [k for k in own if k in state]
+    fresh = [k for k in own if k not in state]
+    model.load_state_dict({k: state[k] for k in loaded}, strict=False)
+    print_log(f'source checkpoint {path}: loaded {len(loaded)} keys, '
+              f'{len(fresh)} new (adapter/mixture, freshly initialised), 0 unused',
+              logger=logger)
+    print_log('new keys: ' + _summarise(fresh, limit=10), logger=logger)
+    return dict(loaded=loaded, fresh=fresh, unused=[])
+
+
+class KeyRule(NamedTuple):
+    """Rename keys matching ``pattern`` (``re.match``, i.e. anchored at the start).
+
+    ``target`` is a ``Match.expand`` template or a function of the match giving the
+    new text for the matched part; the rest of the key is kept. ``transform``, if
+    given, maps the tensor (e.g. a reshape or a channel reorder).
+    """
+    pattern: str
+    target: Union[str, Callable]
+    transform: Optional[Callable] = None
+
+
+def map_state_dict(state, rules, drops=()):
+    """Apply the first matching rule to every key.
+
+    Args:
+        state (dict): source state dict.
+        rules (Sequence[KeyRule]): renames, first match wins.
+        drops (Sequence[tuple[str, str]]): ``(pattern, reason)`` of keys that are
+            deliberately left out; checked before the rules.
+
+    Returns:
+        tuple: ``(converted OrderedDict, dropped {key: reason}, unmapped [key])``.
+    """
+    converted, dropped, unmapped = OrderedDict(), {}, []
+    for key, value in state.items():
+        reason = next((r for p, r in drops if re.match(p, key)), None)
+        if reason is not None:
+            dropped[key] = reason
+            continue
+        for rule in rules:
+            match = re.match(rule.pattern, key)
+            if match:
+                head = rule.target(match) if callable(rule.target) \
+                    else match.expand(rule.target)
+                new_key = head + key[match.end():]
+                if new_key in converted:
+                    raise CheckpointError(f'keys {key} and another both map to {new_key}')
+                converted[new_key] = rule.transform(value) if rule.transform else value
+                break
+        else:
+            unmapped.append(key)
+    return converted, dropped, unmapped
+
+
+def convert_checkpoint_file(src, dst, convert, allow_unmapped=False, logger=None):
+    """Read ``src``, convert its state dict, report, and save ``dst`` atomically.
+
+    Args:
+        src (str): checkpoint to convert (``state_dict``/``model`` wrappers tolerated).
+        dst (str): output, saved as ``dict(state_dict=..., meta=dict(converted_from))``.
+        convert (callable): state dict → ``(converted, dropped, unmapped)``.
+        allow_unmapped (bool): write the mapped keys even when some have no mapping
+            (they are still listed); otherwise that is an error and nothing is written.
+
+    Returns:
+        tuple: ``(converted, dropped, unmapped)``.
+    """
+    state = unwrap_state_dict(load_checkpoint_file(src), src)
+    converted, dropped, unmapped = convert(state)
+    for key in sorted(dropped):
+        print_log(f'dropped {key}: {dropped[key]}', logger=logger)
+    if unmapped:
+        message = (f'{src}: {len(unmapped)} keys have no mapping: '
+                   + _summarise(unmapped, limit=len(unmapped)))
+        if not allow_unmapped:
+            raise CheckpointError(message + '. Nothing was written; pass '
+                                  '--allow-unmapped to write the mapped keys only.')
+        print_log(message + ' (left out, --allow-unmapped)', logger=logger)
+    atomic_save(dict(state_dict=converted,
+                     meta=dict(converted_from=os.path.basename(src))), dst)
+    print_log(f'{src} -> {dst}: {len(converted)} keys written, {len(dropped)} dropped, '
+              f'{len(unmapped)} unmapped', logger=logger)
+    return converted, dropped, unmapped
+
+
+def converter_main(argv, convert, description):
+    """Command line of every ``tools/model_converters`` script: ``SRC DST
+    [--allow-unmapped]``. Returns 0, or 1 after printing the error."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help='checkpoint to convert')
+    parser.add_argument('dst', help='output checkpoint (written atomically)')
+    parser.add_argument('--allow-unmapped', action='store_true',
+                        help='write the mapped keys even if some keys have no mapping')
+    args = parser.parse_args(argv)
+    try:
+        convert_checkpoint_file(args.src, args.dst, convert, args.allow_unmapped)
+    except CheckpointError as err:
+        print(f'error: {err}')
+        return 1
+    return 0
