@@ -1,0 +1,74 @@
+"""Random-number-generator states in a form that checkpoints can hold.
+
+Checkpoints load with ``weights_only=True``, which refuses numpy arrays, so the numpy
+state is kept as a tensor. Restoring python, numpy, torch and CUDA states lets a
+resumed run draw the same augmentations and dropout masks as an uninterrupted one.
+"""
+import random
+import warnings
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+
+def get_rng_state():
+    """The python, numpy, torch and CUDA generator states of this process."""
+    kind, keys, pos, has_gauss, cached_gauss = np.random.get_state()
+    state = dict(
+        python=random.getstate(),
+        numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos),
+                   has_gauss=int(has_gauss), cached_gaussian=float(cached_gauss)),
+        torch=torch.get_rng_state(),
+    )
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state):
+    """Restore a state from :func:`get_rng_state`."""
+    version, internal, gauss = state['python']
+    random.setstate((version, tuple(internal), gauss))
+    np_state = state['numpy']
+    np.random.set_state((np_state['kind'], np_state['keys'].numpy().astype(np.uint32),
+                         np_state['pos'], np_state['has_gauss'],
+                         np_state['cached_gaussian']))
+    torch.set_rng_state(state['torch'].cpu())
+    cuda_states = state.get('cuda')
+    if torch.cuda.is_available():
+        if cuda_states is not None and len(cuda_states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all([s.cpu() for s in cuda_states])
+        else:
+            warnings.warn('the checkpoint holds no CUDA generator state for this '
+                          'machine; CUDA random draws will differ from the saved run')
+
+
+def gather_rng_states():
+    """The RNG states of every rank, in rank order (one entry without DDP)."""
+    state = get_rng_state()
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return [state]
+    states = [None] * dist.get_world_size()
+    dist.all_gather_object(states, state)
+    return states
+
+
+def restore_rank_rng_state(states, logger=None):
+    """Restore this rank's entry of :func:`gather_rng_states` output.
+
+    A run resumed with another number of processes gets rank 0's state (its random
+    draws then differ from the saved run's, which is said in the log).
+    """
+    rank, world = 0, 1
+    if dist.is_available() and dist.is_initialized():
+        rank, world = dist.get_rank(), dist.get_world_size()
+    if len(states) != world:
+        message = (f'the checkpoint holds RNG states of {len(states)} processes and this '
+                   f'run has {world}; every rank starts from rank 0\'s state')
+        if logger is not None:
+            logger.warning(message)
+        else:
+            warnings.warn(message)
+        rank = 0
+    set_rng_state(states[rank])

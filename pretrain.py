@@ -1,0 +1,18 @@
+"""Stage 1: train the source model (mmseg 0.x ``tools/train.py`` CLI).
+
+    python pretrain.py configs/pretrain/X.py [--work-dir DIR] [--resume-from CKPT]
+    torchrun --nproc_per_node 4 pretrain.py configs/pretrain/X.py --launcher pytorch
+
+Trains whatever segmentor the config builds (EncoderDecoder + DAFormerHead, or
+SourceGtASegmentor). ``main(argv)`` returns the run summary of
+:func:`mmseg_uvpt.apis.run_training`.
+"""
+from mmseg_uvpt.apis import pretrain_main
+
+
+def main(argv=None):
+    return pretrain_main(argv)
+
+
+if __name__ == '__main__':
+    main()
