@@ -97,3 +97,24 @@ def test_atomic_save_keeps_previous_file_on_failure(tmp_path):
         atomic_save({'a': Unpicklable()}, path)
     torch.testing.assert_close(load_checkpoint_file(path)['a'], torch.zeros(2))
     assert sorted(p.name for p in tmp_path.iterdir()) == ['ckpt.pth']
+
+
+def test_json_logs_accept_tensors_from_resumed_hook_state():
+    import mmcv
+    import numpy as np
+    meta = dict(hook_msgs=dict(hist=torch.tensor([[1, 2]]), best=np.float64(.5)))
+    text = mmcv.dump(meta, file_format='json')
+    assert text == '{"hook_msgs": {"hist": [[1, 2]], "best": 0.5}}'
+
+
+def test_numpy_palette_survives_saving(tmp_path):
+    import numpy as np
+    from PIL import Image
+    palette = np.zeros((35, 3), np.uint8)
+    palette[7] = (128, 64, 128)
+    image = Image.fromarray(np.full((2, 3), 7, np.uint8)).convert('P')
+    image.putpalette(palette)  # what mmseg's CityscapesDataset.results2img does
+    image.save(tmp_path / 'p.png')
+    reloaded = Image.open(tmp_path / 'p.png')
+    assert reloaded.getpalette()[21:24] == [128, 64, 128]
+    assert np.asarray(reloaded).tolist() == [[7, 7, 7], [7, 7, 7]]

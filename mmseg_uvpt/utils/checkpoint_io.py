@@ -59,6 +59,10 @@ def atomic_save(obj, path):
     try:
         with os.fdopen(fd, 'wb') as f:
             torch.save(obj, f)
+        # mkstemp creates the file 0600; give it the permissions a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

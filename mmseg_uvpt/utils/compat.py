@@ -1,4 +1,5 @@
-"""Fixes for mmcv-full 1.7.2 on torch 2.x, applied once at import of ``mmseg_uvpt``.
+"""Fixes for mmcv-full 1.7.2 / mmseg 0.30 on today's torch and Pillow, applied once at
+import of ``mmseg_uvpt``.
 
 Each fix patches mmcv's objects at run time (never site-packages) and is covered by a
 test in ``tests/test_compat.py`` that fails without it. See DESIGN §2.
@@ -53,6 +54,45 @@ def _fix_checkpoint_loading():
     IterBasedRunner.resume = resume
 
 
+def _fix_numpy_palettes():
+    """mmseg's ``CityscapesDataset.results2img`` (``test.py --format-only``) passes a
+    2-D numpy palette to ``Image.putpalette``; Pillow >= 12 keeps it as is and fails
+    when saving. Hand Pillow the bytes it expects."""
+    import numpy as np
+    from PIL import Image
+    original = Image.Image.putpalette
+
+    def putpalette(self, data, rawmode='RGB'):
+        if isinstance(data, np.ndarray):
+            data = np.ascontiguousarray(data, dtype=np.uint8).tobytes()
+        return original(self, data, rawmode)
+
+    Image.Image.putpalette = putpalette
+
+
+def _fix_json_logs_with_tensors():
+    """mmcv's ``TextLoggerHook`` writes ``runner.meta`` into the JSON log; after a
+    resume its ``hook_msgs`` hold tensors (checkpointed hook state) and mmcv's JSON
+    handler stops the run. Register a handler that writes tensors as lists."""
+    from mmcv.fileio import register_handler
+    from mmcv.fileio.handlers.json_handler import JsonHandler, set_default
+
+    def default(obj):
+        return obj.tolist() if isinstance(obj, torch.Tensor) else set_default(obj)
+
+    class TensorJsonHandler(JsonHandler):
+
+        def dump_to_fileobj(self, obj, file, **kwargs):
+            kwargs.setdefault('default', default)
+            super().dump_to_fileobj(obj, file, **kwargs)
+
+        def dump_to_str(self, obj, **kwargs):
+            kwargs.setdefault('default', default)
+            return super().dump_to_str(obj, **kwargs)
+
+    register_handler('json')(TensorJsonHandler)
+
+
 def apply():
     """Apply every fix once; safe to call again."""
     global _APPLIED
@@ -61,4 +101,6 @@ def apply():
     _fix_scatter_stream()
     _fix_ddp_replicated_module()
     _fix_checkpoint_loading()
+    _fix_numpy_palettes()
+    _fix_json_logs_with_tensors()
     _APPLIED = True
