@@ -112,10 +112,18 @@ def test_impl_selection_and_errors():
 def test_cuda_kernel_matches_reference_and_grid_sample():
     value = torch.zeros(1, 3, 1, 2, device='cuda')
     assert resolve_impl('auto', value) == 'cuda'
-    assert resolve_impl('auto', value.bfloat16()) == 'pytorch'
+    assert resolve_impl('auto', value.bfloat16()) == 'cuda'
     kernel = check_against_reference('cuda', 'cuda')
     grid = check_against_reference('pytorch', 'cuda')
     assert rel_err(kernel, grid) < 1e-6
+    # bf16 inputs are sampled in fp32 by the kernel, like the grid_sample path
+    value, loc, w = (t.detach() for t in random_inputs(torch.float32, 'cuda'))
+    out_kernel = multi_scale_deform_attn(value.bfloat16(), SHAPES, loc, w.bfloat16(),
+                                         impl='cuda')
+    out_grid = multi_scale_deform_attn(value.bfloat16(), SHAPES, loc, w.bfloat16(),
+                                       impl='pytorch')
+    assert out_kernel.dtype == torch.bfloat16
+    assert rel_err(out_kernel.float(), out_grid.float()) < 1e-2
 
 
 def test_module_init_is_radial_grid():

@@ -3,8 +3,10 @@
 * ``'pytorch'``: mmcv's ``multi_scale_deformable_attn_pytorch`` (bilinear
   ``F.grid_sample`` per level). Runs on every device and dtype (CPU, GPU, bf16).
 * ``'cuda'``: mmcv's compiled kernel ``MultiScaleDeformableAttnFunction``. Only when
-  mmcv was built with CUDA ops and the input is fp32 on the GPU (the kernel has no
-  bf16 variant, and its fp16 variant accumulates in fp16).
+  mmcv was built with CUDA ops and the input is on the GPU. The kernel has no bf16
+  variant (and its fp16 one accumulates in fp16), so low-precision inputs are sampled
+  in fp32, as the ``grid_sample`` path does, and only the result is cast back: under
+  bf16 autocast the fast kernel keeps running instead of falling back.
 * ``'auto'``: the kernel where it can run, the ``grid_sample`` path otherwise.
 
 Both paths sample with ``align_corners=False`` semantics and zero padding: a
@@ -53,13 +55,13 @@ def resolve_impl(impl, value):
     """The path (``'pytorch'`` or ``'cuda'``) that ``impl`` selects for ``value``."""
     if impl not in IMPLS:
         raise ValueError(f'deformable attention impl must be one of {IMPLS}, got {impl!r}')
-    kernel_fits = value.is_cuda and value.dtype == torch.float32
+    kernel_fits = value.is_cuda and value.is_floating_point()
     if impl == 'cuda':
         if not cuda_kernel_available():
             raise RuntimeError("impl='cuda' needs mmcv built with CUDA ops and a GPU; "
                                "use impl='pytorch' or 'auto'")
         if not kernel_fits:
-            raise RuntimeError("impl='cuda' needs fp32 CUDA tensors, got "
+            raise RuntimeError("impl='cuda' needs floating-point CUDA tensors, got "
                                f'{value.dtype} on {value.device}')
         return 'cuda'
     if impl == 'auto' and kernel_fits and cuda_kernel_available():
@@ -100,7 +102,8 @@ def multi_scale_deform_attn(value, spatial_shapes, sampling_locations, attention
         return out.to(value.dtype)
     if not torch.is_tensor(spatial_shapes) or level_start_index is None:
         spatial_shapes, level_start_index = shapes_as_tensors(shapes, value.device)
-    return MultiScaleDeformableAttnFunction.apply(
-        value.contiguous(), spatial_shapes.to(value.device),
-        level_start_index.to(value.device), sampling_locations.contiguous(),
-        attention_weights.contiguous(), im2col_step)
+    out = MultiScaleDeformableAttnFunction.apply(
+        value.float().contiguous(), spatial_shapes.to(value.device),
+        level_start_index.to(value.device), sampling_locations.float().contiguous(),
+        attention_weights.float().contiguous(), im2col_step)
+    return out.to(value.dtype)
