@@ -101,7 +101,8 @@ def patch_setup(setup_py):
         'from importlib.metadata import distribution as get_distribution\n'
         'from packaging.version import parse as parse_version')
     text = re.sub(r'-std=c\+\+1[47]', '-std=c++20', text)
-    if 'pkg_resources' in text or 'c++14' in text.replace('# c++14', ''):
+    if 'import pkg_resources' in text or 'from pkg_resources' in text or \
+            re.search(r'-std=c\+\+1[47]', text):
         sys.exit(f'build_mmcv: could not patch {setup_py}; has the sdist changed?')
     setup_py.write_text(text)
 
