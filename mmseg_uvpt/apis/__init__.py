@@ -8,6 +8,7 @@ from .checkpoint import load_model_checkpoint, to_checkpoint_safe
 from .data import ResumableIterLoader, ResumableSampler, build_loader, loader_settings
 from .hooks import NonFiniteLossError, NonFiniteLossHook, UVPTDistEvalHook, UVPTEvalHook
 from .optimizer import UVPTOptimizerConstructor
+from .pseudo_label import generate_pseudo_labels  # noqa: F401
 from .rng import get_rng_state, set_rng_state
 from .run_setup import build_train_parser, load_config
 from .runner import UVPTIterBasedRunner

@@ -1,0 +1,22 @@
+# SYNTHIA-RAND-CITYSCAPES source training: resized to 1280x760, random 512x512
+# crops, batch 2; evaluated on Cityscapes val with the 16- and 13-class means.
+_base_ = ['./cityscapes_val_synthia_1024x512.py']
+crop_size = (512, 512)
+synthia_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', img_scale=(1280, 760)),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    {{_base_.normalize}},
+    dict(type='Pad', size=crop_size, pad_val=0, seg_pad_val=255),
+    dict(type='DefaultFormatBundle'),
+    dict(type='Collect', keys=['img', 'gt_semantic_seg']),
+]
+data = dict(
+    samples_per_gpu=2,
+    train=dict(
+        type='SynthiaDataset',
+        data_root='data/synthia/',
+        pipeline=synthia_train_pipeline))

@@ -1,0 +1,26 @@
+# Standard source pretraining (DESIGN §3.7): AdamW, LR x10 on every decode head
+# ('head' in the parameter name), no weight decay on norm layers, poly decay after a
+# 1.5k-iteration linear warm-up, 400k iterations.
+# Leaves set optimizer.lr; the batch size (2) is in the dataset base.
+optimizer = dict(
+    type='AdamW',
+    lr=6e-06,
+    betas=(0.9, 0.999),
+    weight_decay=0.01,
+    # mmcv's default constructor would skip norm_decay_mult for the head's norms
+    constructor='UVPTOptimizerConstructor',
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0, custom_keys=dict(head=dict(lr_mult=10.0))))
+optimizer_config = dict()
+lr_config = dict(
+    policy='poly',
+    warmup='linear',
+    warmup_iters=1500,
+    warmup_ratio=1e-06,
+    power=1.0,
+    min_lr=0.0,
+    by_epoch=False)
+# atomic checkpoints and exact resume (iteration, RNG, loader position)
+runner = dict(type='UVPTIterBasedRunner', max_iters=400000)
+checkpoint_config = dict(by_epoch=False, interval=20000, max_keep_ckpts=3)
+evaluation = dict(interval=20000, metric='mIoU', pre_eval=True)

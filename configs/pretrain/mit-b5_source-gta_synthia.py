@@ -1,0 +1,16 @@
+# Source-GtA source model (DESIGN §3.7): MiT-B5, a global DAFormer head and one head
+# per augmentation group, trained on SYNTHIA with class-weighted cross-entropy.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/source-gta_mit-b5.py',
+    '../_base_/datasets/synthia_1280x760_512x512.py',
+    '../_base_/schedules/pretrain_gta_40k.py'
+]
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            _delete_=True,  # the model base has init_cfg=None
+            type='Pretrained',
+            checkpoint='model/mit_b5.pth')),
+    # written by tools/convert_datasets/synthia.py
+    train_cfg=dict(class_weight_file='data/synthia/sample_class_stats.json'))
+optimizer = dict(lr=4e-06)

@@ -1,0 +1,10 @@
+# Pseudo-labels of Cityscapes train by the Source-GtA Swin-B source model trained on
+# SYNTHIA (DESIGN §3.6).
+# Source-GtA checkpoints hold extra group heads (aug_heads.*); the global head
+# is the decode head, so the standard source model labels with it.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/daformer_swin-b.py',
+    '../_base_/datasets/cityscapes_pseudo_label_1024x512.py'
+]
+source_checkpoint = 'model/swin-b_source-gta_synthia.pth'
+pseudo_label_dir = 'data/pseudo_labels/swin-b_source-gta_synthia2cityscapes'

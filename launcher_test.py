@@ -1,0 +1,14 @@
+"""Stage 4: evaluate the 8 adapted models on Cityscapes val (test.py on configs/uvpt/).
+
+    python launcher_test.py --dry-run  # list the commands
+    python launcher_test.py --only NAME --gpus 4  # one run on 4 GPUs
+    python launcher_test.py --smoke --only NAME  # 2 toy iterations
+
+See mmseg_uvpt/utils/launch.py.
+"""
+import sys
+
+from mmseg_uvpt.utils.launch import main
+
+if __name__ == '__main__':
+    sys.exit(main('test'))

@@ -1,0 +1,181 @@
+"""The shared logic of ``launcher_{pretrain,pseudo_label,train,test}.py``.
+
+Each launcher knows the paper's 8 runs of its stage (2 backbones x 2 source models x
+2 source datasets) by name, builds one command per run and runs them in turn::
+
+    python launcher_train.py --dry-run                 # print the 8 commands
+    python launcher_train.py --only swin-b_standard_gta52cityscapes --gpus 4
+    python launcher_train.py --smoke --only mit-b5_source-gta_synthia2cityscapes
+
+``--smoke`` runs each job for 2 iterations on the toy benchmark (see
+:mod:`mmseg_uvpt.utils.smoke`). Every path is relative to the repository root, which
+:func:`main` makes the working directory.
+"""
+import argparse
+import os
+import os.path as osp
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+WORK_ROOT = 'work_dirs'
+
+BACKBONES = ('swin-b', 'mit-b5')
+SOURCE_MODELS = ('standard', 'source-gta')
+SOURCE_DATASETS = ('gta5', 'synthia')
+TARGET_SUFFIX = '2cityscapes'
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the method and where its configs live.
+
+    Args:
+        name (str): ``pretrain``, ``pseudo_label``, ``train`` or ``test``.
+        script (str): the entry script, relative to the repository root.
+        config_dir (str): folder of the stage's 8 configs.
+        work_subdir (str): runs write to ``<work root>/<work_subdir>/<run name>``.
+        suffix (str): appended to ``<backbone>_<source model>_<dataset>`` in run names.
+    """
+    name: str
+    script: str
+    config_dir: str
+    work_subdir: str
+    suffix: str = ''
+
+    def run_names(self):
+        """The paper's 8 runs, in table order."""
+        return [f'{b}_{m}_{d}{self.suffix}' for b in BACKBONES for m in SOURCE_MODELS
+                for d in SOURCE_DATASETS]
+
+    def config_path(self, name):
+        return osp.join(self.config_dir, name + '.py')
+
+    def work_dir(self, name, work_root=WORK_ROOT):
+        return osp.join(work_root, self.work_subdir, name)
+
+
+STAGES = {
+    'pretrain': Stage('pretrain', 'pretrain.py', 'configs/pretrain', 'pretrain'),
+    'pseudo_label': Stage('pseudo_label', 'generate_pseudo_label.py',
+                          'configs/pseudo_label', 'pseudo_label', TARGET_SUFFIX),
+    'train': Stage('train', 'train.py', 'configs/uvpt', 'uvpt', TARGET_SUFFIX),
+    'test': Stage('test', 'test.py', 'configs/uvpt', 'test', TARGET_SUFFIX),
+}
+
+
+@dataclass
+class Job:
+    """One run: the stage's script on one config.
+
+    Args:
+        stage (Stage): its stage.
+        name (str): the run name (the config's file stem).
+        config (str): the config file the script gets.
+        work_dir (str): the run folder.
+        checkpoint (str | None): the checkpoint a test job evaluates.
+    """
+    stage: Stage
+    name: str
+    config: str
+    work_dir: str
+    checkpoint: str = None
+
+    def script_args(self):
+        """The script's arguments, without the launcher options."""
+        if self.stage.name == 'pseudo_label':
+            from mmcv import Config
+            cfg = Config.fromfile(self.config, import_custom_modules=False)
+            return ['--config', self.config, '--checkpoint', cfg.source_checkpoint,
+                    '--pseudo_label_dir', cfg.pseudo_label_dir]
+        if self.stage.name == 'test':
+            return [self.config, self.checkpoint, '--eval', 'mIoU',
+                    '--work-dir', self.work_dir]
+        return [self.config, '--work-dir', self.work_dir]
+
+
+def paper_jobs(stage):
+    """The stage's 8 jobs on the paper's configs; a test job evaluates the last
+    checkpoint of the adaptation run of the same name."""
+    return [Job(stage, name, stage.config_path(name), stage.work_dir(name),
+                osp.join(STAGES['train'].work_dir(name), 'latest.pth')
+                if stage.name == 'test' else None)
+            for name in stage.run_names()]
+
+
+def select_jobs(jobs, only):
+    """Keep the jobs named in ``only`` (names, or comma-separated lists of names).
+
+    Raises:
+        SystemExit: an unknown name, with the list of valid ones.
+    """
+    if not only:
+        return list(jobs)
+    wanted = [n.strip() for item in only for n in item.split(',') if n.strip()]
+    by_name = {job.name: job for job in jobs}
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        raise SystemExit(f'--only: unknown run name(s) {unknown}; valid names:\n  '
+                         + '\n  '.join(by_name))
+    return [by_name[n] for n in dict.fromkeys(wanted)]
+
+
+def _torchrun():
+    """``torchrun`` of the running interpreter's environment, else the one on PATH."""
+    local = osp.join(osp.dirname(sys.executable), 'torchrun')
+    return local if osp.isfile(local) else (shutil.which('torchrun') or 'torchrun')
+
+
+def build_command(job, gpus=1):
+    """The command line of ``job``: plain Python on one GPU, torchrun on several."""
+    if gpus < 1:
+        raise SystemExit(f'--gpus must be >= 1, got {gpus}')
+    if gpus == 1:
+        return [sys.executable, job.stage.script] + job.script_args()
+    return [_torchrun(), '--nproc_per_node', str(gpus), job.stage.script] + \
+        job.script_args() + ['--launcher', 'pytorch']
+
+
+def parse_args(stage, argv=None):
+    names = ', '.join(stage.run_names())
+    parser = argparse.ArgumentParser(
+        description=f'Run the paper\'s {stage.name} stage ({stage.script} on '
+                    f'{stage.config_dir}/*.py). Runs: {names}')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the commands instead of running them')
+    parser.add_argument('--only', action='append', metavar='NAME',
+                        help='run only these runs (repeatable, or comma-separated)')
+    parser.add_argument('--gpus', type=int, default=1,
+                        help='GPUs per run; more than 1 runs torchrun with '
+                             '--launcher pytorch')
+    parser.add_argument('--smoke', action='store_true',
+                        help='2 iterations per run on the toy benchmark, small crops; '
+                             'configs go to configs/_generated/')
+    return parser.parse_args(argv)
+
+
+def main(stage_name, argv=None):
+    """Entry point of ``launcher_<stage_name>.py``; returns the exit status."""
+    stage = STAGES[stage_name]
+    args = parse_args(stage, argv)
+    # every path in configs and commands is relative to the repository root
+    os.chdir(REPO_ROOT)
+    jobs = select_jobs(paper_jobs(stage), args.only)
+    for job in jobs:
+        if args.smoke:
+            # imported here: building smoke configs needs mmcv and the models
+            from .smoke import prepare_smoke_job
+            job = prepare_smoke_job(job, dry_run=args.dry_run)
+        command = build_command(job, args.gpus)
+        print(f'[{stage.name}] {job.name}: {shlex.join(command)}', flush=True)
+        if args.dry_run:
+            continue
+        status = subprocess.run(command).returncode
+        if status != 0:
+            print(f'[{stage.name}] {job.name} failed with exit status {status}',
+                  file=sys.stderr)
+            return status
+    return 0
