@@ -114,3 +114,23 @@ def test_mismatch_is_an_error_naming_keys_and_file(tmp_path, source, kind):
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(CheckpointError, match='does not exist'):
         load_source_checkpoint(build('uvpt_daformer_mit-tiny'), tmp_path / 'none.pth')
+
+
+def test_source_gta_training_heads_are_dropped(tmp_path, source, caplog):
+    # a Source-GtA checkpoint: the global head is decode_head, the augmentation-tied
+    # heads (aug_heads.*) only matter for pretraining
+    state = dict(source.state_dict())
+    heads = {f'aug_heads.{i}.{k[len("decode_head."):]}': v.clone()
+             for i in range(2) for k, v in source.state_dict().items()
+             if k.startswith('decode_head.')}
+    state.update(heads)
+    path = save(tmp_path, state, name='gta.pth')
+    model = build('uvpt_daformer_mit-tiny')
+    logger = logging.getLogger('test_source_checkpoint')
+    with caplog.at_level(logging.INFO, logger='test_source_checkpoint'):
+        report = load_source_checkpoint(model, path, logger=logger)
+    assert sorted(report['unused']) == sorted(heads)
+    assert sorted(report['loaded']) == sorted(source.state_dict())
+    assert f'{len(heads)} unused (Source-GtA training heads)' in caplog.text
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key

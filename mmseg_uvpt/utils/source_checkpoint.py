@@ -50,6 +50,10 @@ def _summarise(keys, limit=20):
     return ', '.join(keys[:limit]) + more
 
 
+#: key prefix of the Source-GtA segmentor's augmentation-tied heads
+SOURCE_GTA_TRAINING_HEADS = 'aug_heads.'
+
+
 def load_source_checkpoint(model, path, logger=None):
     """Load backbone and head weights from a source checkpoint; adapter stays fresh.
 
@@ -59,7 +63,8 @@ def load_source_checkpoint(model, path, logger=None):
         logger (logging.Logger | str | None): where the key report goes.
 
     Returns:
-        dict: ``loaded``, ``fresh`` and ``unused`` key lists.
+        dict: ``loaded``, ``fresh`` and ``unused`` key lists (``unused`` holds the
+        Source-GtA training heads ``aug_heads.*``, which only pretraining uses).
 
     Raises:
         CheckpointError: a non-adapter key of the model missing from the file, a key
@@ -72,6 +77,11 @@ def load_source_checkpoint(model, path, logger=None):
         # init_weights() call cannot overwrite the loaded weights
         model.init_weights()
     own = model.state_dict()
+    # A Source-GtA checkpoint carries its five augmentation-tied heads beside the
+    # global head (``decode_head``); adaptation and testing use the global head only.
+    training_heads = [k for k in state if k.startswith(SOURCE_GTA_TRAINING_HEADS)
+                      and k not in own]
+    state = {k: v for k, v in state.items() if k not in training_heads}
     adapter_in_file = [k for k in state if is_fresh_key(k)]
     missing = [k for k in own if k not in state and not is_fresh_key(k)]
     unused = [k for k in state if k not in own]
@@ -96,10 +106,10 @@ def load_source_checkpoint(model, path, logger=None):
     fresh = [k for k in own if k not in state]
     model.load_state_dict({k: state[k] for k in loaded}, strict=False)
     print_log(f'source checkpoint {path}: loaded {len(loaded)} keys, '
-              f'{len(fresh)} new (adapter/mixture, freshly initialised), 0 unused',
-              logger=logger)
+              f'{len(fresh)} new (adapter/mixture, freshly initialised), '
+              f'{len(training_heads)} unused (Source-GtA training heads)', logger=logger)
     print_log('new keys: ' + _summarise(fresh, limit=10), logger=logger)
-    return dict(loaded=loaded, fresh=fresh, unused=[])
+    return dict(loaded=loaded, fresh=fresh, unused=training_heads)
 
 
 class KeyRule(NamedTuple):
