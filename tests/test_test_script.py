@@ -7,6 +7,7 @@ import os.path as osp
 
 import cv2
 import numpy as np
+from PIL import Image
 import pytest
 import torch
 
@@ -104,5 +105,6 @@ def test_format_only_writes_cityscapes_label_id_pngs(trained, tmp_path):
         f'{CITY}_{i:06d}_000019_leftImg8bit.png' for i in range(2)]
     label_ids = {trainId2label[t].id for t in range(19)}
     for path in files:
-        ids = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        # palette PNGs: PIL gives the indices (OpenCV would expand the palette)
+        ids = np.asarray(Image.open(path))
         assert ids.shape == (IMG_H, IMG_W) and set(np.unique(ids)) <= label_ids

@@ -98,14 +98,15 @@ def format_summary(summary):
     return '\n'.join(lines)
 
 
-def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, extra_train_args=()):
+def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_options=()):
     """Run the whole pipeline and return the summary dict (also written to disk).
 
     Args:
         work_dir (str): where every stage writes (sub-folders per stage).
         seed (int): seed of the data generator and of every training stage.
         fresh (bool): delete ``work_dir`` first.
-        extra_train_args (tuple[str]): appended to the adaptation command line.
+        train_options (tuple[str]): extra ``KEY=VALUE`` config options of the
+            adaptation stage, e.g. ``('model.amp_dtype=bfloat16',)``.
     """
     from mmseg.models import build_segmentor
 
@@ -137,11 +138,12 @@ def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, extra_train
     adapt = timer.run('adapt', train_main, [
         TOY_CONFIGS['uvpt'], '--work-dir', osp.join(work_dir, 'uvpt'),
         '--source-checkpoint', source_ckpt, *common,
-        '--cfg-options', f'data.train.pseudo_label_dir={pl_dir}', *extra_train_args])
+        '--cfg-options', f'data.train.pseudo_label_dir={pl_dir}', *train_options])
     adapted_ckpt = adapt['last_checkpoint']
     uvpt_test = timer.run('test_uvpt', evaluate_main, [
         TOY_CONFIGS['uvpt'], adapted_ckpt, '--eval', 'mIoU',
-        '--work-dir', osp.join(work_dir, 'test_uvpt')])
+        '--work-dir', osp.join(work_dir, 'test_uvpt'),
+        *(['--cfg-options', *train_options] if train_options else [])])
 
     grid = osp.join(work_dir, 'grid.png')
     write_grid(TOY_CONFIGS['test_source'], {
