@@ -28,6 +28,11 @@ from ..utils.distributed import LAUNCHERS, DistInfo, init_distributed
 LOGGER_NAME = 'mmseg'  # mmseg's root logger, which mmcv's runner and hooks use
 
 
+def cli_argv(argv):
+    """The command line of a ``main(argv)``: ``sys.argv[1:]`` when None, else strings."""
+    return sys.argv[1:] if argv is None else [str(a) for a in argv]
+
+
 def add_common_args(parser):
     """Options of every stage script: ``--cfg-options`` and ``--launcher``."""
     parser.add_argument(

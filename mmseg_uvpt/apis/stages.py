@@ -6,7 +6,6 @@ wiring and the datasets (which check their files) are in place before the first
 iteration.
 """
 import os.path as osp
-import sys
 
 from mmcv.utils import print_log
 from mmseg.datasets import build_dataset
@@ -17,8 +16,8 @@ from ..datasets.validation import check_dataset_files
 from ..utils.config_checks import ConfigError, check_file
 from ..utils.param_report import param_table
 from ..utils.source_checkpoint import load_source_checkpoint
-from .run_setup import (apply_train_args, build_train_parser, close_logger, load_config,
-                        setup_run)
+from .run_setup import (apply_train_args, build_train_parser, cli_argv, close_logger,
+                        load_config, setup_run)
 from .train import eval_hook_of, resolve_resume, train_segmentor
 
 #: samples per dataset whose files are opened and checked before training
@@ -101,20 +100,16 @@ def run_training(args, argv, adaptation):
         close_logger()
 
 
-def _cli_argv(argv):
-    return sys.argv[1:] if argv is None else [str(a) for a in argv]
-
-
 def pretrain_main(argv=None):
     """``pretrain.py``: source training; returns :func:`run_training`'s summary."""
-    argv = _cli_argv(argv)
+    argv = cli_argv(argv)
     args = build_train_parser('train a source segmentation model').parse_args(argv)
     return run_training(args, argv, adaptation=False)
 
 
 def train_main(argv=None):
     """``train.py``: adaptation; returns :func:`run_training`'s summary."""
-    argv = _cli_argv(argv)
+    argv = cli_argv(argv)
     parser = build_train_parser('adapt a source model to the target domain',
                                 adaptation=True)
     return run_training(parser.parse_args(argv), argv, adaptation=True)

@@ -9,7 +9,6 @@ submission files.
 import argparse
 import json
 import os.path as osp
-import sys
 
 import mmcv
 from mmcv.utils import DictAction
@@ -21,7 +20,7 @@ from ..utils.config_checks import ConfigError, check_dataset_paths, check_file
 from ..utils.distributed import set_norm_layers, wrap_model
 from .checkpoint import load_model_checkpoint
 from .data import build_loader, loader_settings
-from .run_setup import add_common_args, close_logger, load_config, setup_run
+from .run_setup import add_common_args, cli_argv, close_logger, load_config, setup_run
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 
@@ -146,5 +145,5 @@ def run_test(args, argv):
 
 def evaluate_main(argv=None):
     """``test.py``: returns :func:`run_test`'s summary."""
-    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    argv = cli_argv(argv)
     return run_test(build_test_parser().parse_args(argv), argv)
