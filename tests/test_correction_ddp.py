@@ -7,6 +7,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from mmcv.parallel import DataContainer
 from mmcv.runner import CheckpointHook
 
 from mmseg_uvpt.correction import AdaptiveCorrectionHook
@@ -15,6 +16,8 @@ from mmseg_uvpt.correction.threshold import class_prob_histogram
 # (image, class predicted everywhere) per iteration and rank; iteration 2 gives
 # image b to both ranks, as DistributedSampler does when it pads an epoch
 PLAN = {1: [('a.png', 0), ('b.png', 1)], 2: [('b.png', 2), ('b.png', 0)]}
+# what an in-time label loader records: no class active, b's prediction of iteration 1
+LOADED = {1: [None, None], 2: [1, 1]}
 
 
 class FakeRunner:
@@ -38,14 +41,20 @@ def _worker(rank, work_dir, init_file):
             name, cls = samples[rank]
             meta = dict(ori_filename=name, ori_shape=(4, 6, 3), flip=False,
                         flip_direction='horizontal', crop_bbox=(0, 4, 0, 6),
-                        label_path='unused.png')
+                        label_path='unused.png',
+                        correction=dict(state=-1, pred_iter=LOADED[t][rank], changed=0,
+                                        label=None))
             pred = torch.full((1, 4, 6), cls, dtype=torch.uint8)
             runner.iter = t - 1
+            runner.data_batch = dict(img_metas=DataContainer([[meta]], cpu_only=True),
+                                     gt_semantic_seg=DataContainer([pred[:, None]]))
+            hook.before_train_iter(runner)
             runner.outputs = dict(correction=dict(
                 pred=pred, prob=torch.full((1, 4, 6), 0.8), label=pred.clone(),
                 img_metas=[meta]))
             hook.after_train_iter(runner)
         state = hook.controller.state_dict()
+        hook.after_run(runner)
         np.savez(osp.join(work_dir, f'rank{rank}.npz'), hist=state['hist'].numpy(),
                  count=state['queue']['count'], inter=state['queue']['inter'].numpy())
     finally:
@@ -65,9 +74,10 @@ def test_two_ranks_share_state_and_store(tmp_path):
     from mmseg_uvpt.correction.label_store import LabelStore
     store = LabelStore(osp.join(work_dir, 'correction'))
     # b at iteration 2 was written by rank 0 (class 2), rank 1's repeat was skipped
-    pred_b, _ = store.read_prediction('b.png')
-    assert (pred_b == 2).all()
-    stored = sum(class_prob_histogram(*store.read_prediction(n), 3)
+    pred_b = store.read_prediction('b.png')
+    assert (pred_b.pred == 2).all() and pred_b.iteration == 2
+    stored = sum(class_prob_histogram(store.read_prediction(n).pred,
+                                      store.read_prediction(n).prob, 3)
                  for n in ('a.png', 'b.png'))
     assert np.array_equal(ranks[0]['hist'], stored)
     assert store.list_snapshots() == ['iter_2']

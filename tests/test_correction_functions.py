@@ -6,10 +6,12 @@ import pytest
 import torch
 
 from mmseg_uvpt.correction.iou_queue import IoUQueue, intersection_union
-from mmseg_uvpt.correction.pixel_update import correct_label, crop_to_full, resized_shape
+from mmseg_uvpt.correction.pixel_update import (crop_to_full, full_to_sample,
+                                                resized_shape, sample_to_crop)
 from mmseg_uvpt.correction.threshold import (NO_PREDICTION, class_prob_histogram,
                                              quantile_bins, quantise_prob)
-from mmseg_uvpt.correction.trigger import should_trigger, slope_drop
+from mmseg_uvpt.correction.trigger import should_trigger, slope_change
+from mmseg_uvpt.datasets.label_correction import correct_label
 
 
 # --- intersection / union and the queue -------------------------------------------
@@ -47,51 +49,42 @@ def test_queue_keeps_last_samples_and_ratio_of_sums():
 
 
 # --- trigger ------------------------------------------------------------------------
-ITERS = np.arange(200, 12001, 200, dtype=float)
+def _linear_slope_curve(n, end_slope):
+    """IoU records at x = 1..n of a quadratic whose slope runs linearly from 1 at
+    x = 1 to ``end_slope`` at x = n (a cubic fit reproduces it exactly)."""
+    x = np.arange(1, n + 1, dtype=float)
+    b = (end_slope - 1) / (2 * (n - 1))
+    return 0.1 + (1 - 2 * b) * x + b * x**2
 
 
-def _first_trigger(curve, trigger=0.95):
-    for n in range(1, len(ITERS) + 1):
-        if should_trigger(ITERS[:n], curve[:n], trigger):
-            return ITERS[n - 1]
-    return None
+@pytest.mark.parametrize('end_slope,fires', [
+    (0.04, True),  # change 0.96: the slope has all but vanished
+    (0.06, False),  # change 0.94
+    (-0.04, True),  # |slope| counts: a slight decline at the end
+    (1.96, True),  # change 0.96 on the other side: the release fires here too
+    (2.01, False),  # change just above 1 is outside
+    (2.5, False),  # change 1.5
+    (1.0, False),  # a straight line: change 0
+])
+def test_trigger_is_two_sided_between_threshold_and_one(end_slope, fires):
+    ious = _linear_slope_curve(12, end_slope)
+    # the release evaluates the slopes at 1 + 1e-6 and n + 1e-6
+    b = (end_slope - 1) / 22
+    slope = lambda v: (1 - 2 * b) + 2 * b * (v + 1e-6)  # noqa: E731
+    expected = abs(abs(slope(12.0)) - abs(slope(1.0))) / abs(slope(1.0))
+    assert slope_change(ious) == pytest.approx(expected, abs=1e-9)
+    assert should_trigger(ious, 0.95) is fires
 
 
-def test_trigger_on_saturating_cubic_fires_where_slope_is_five_percent():
-    # IoU rises as 1-(1-t/T)^3 until T, so the slope is 5% of its start value at
-    # (1-t/T)^2 = 0.05*(1-t0/T)^2; a cubic fit represents this curve exactly
-    T, t0 = 6000.0, ITERS[0]
-    curve = 0.6 * (1 - (1 - np.minimum(ITERS, T) / T)**3)
-    expected = T - math.sqrt(0.05) * (T - t0)  # 4702.5
-    assert _first_trigger(curve) == 4800.0
-    assert 4800.0 - 200 < expected <= 4800.0
-    assert slope_drop(ITERS[ITERS <= 4600], curve[ITERS <= 4600]) < 0.95
-
-
-def test_trigger_on_saturating_exponential_tracks_the_true_slope():
-    # IoU = a(1 - exp(-t/tau)). A cubic cannot follow the exponential's tail, so
-    # its slope drop peaks near 0.88 (at ~3 tau) and the paper's 0.95 never fires on
-    # this noise-free curve; a lower trigger fires close to where the true slope
-    # has fallen by that much.
-    tau = 2000.0
-    curve = 0.6 * (1 - np.exp(-ITERS / tau))
-    assert _first_trigger(curve, 0.95) is None
-    fired = _first_trigger(curve, 0.8)
-    true_drop = 1 - math.exp(-(fired - ITERS[0]) / tau)
-    assert 0.8 <= true_drop <= 0.86, (fired, true_drop)
-
-
-def test_trigger_never_on_a_line_or_too_few_points():
-    line = 0.1 + 4e-5 * ITERS
-    assert abs(slope_drop(ITERS, line)) < 1e-6
-    assert _first_trigger(line) is None
-    # a saturating cubic whose slope is already 0 at the 4th point: four points fit it
-    # exactly (drop 1.0) but are too few for a meaningful fit, so it must not fire
-    fast = 0.6 * (1 - (1 - np.minimum(ITERS, 800.0) / 800.0)**3)
-    assert slope_drop(ITERS[:4], fast[:4]) == pytest.approx(1.0)
-    for n in range(1, 5):
-        assert not should_trigger(ITERS[:n], fast[:n])
-    assert math.isnan(slope_drop(ITERS[:3], fast[:3]))
+def test_trigger_windows_too_small_or_without_pixels_never_fire():
+    assert math.isnan(slope_change([]))
+    assert slope_change([0.3]) == pytest.approx(0.0)  # one point: f'(1) = f'(n)
+    assert not should_trigger([0.3], 0.95)
+    ious = list(_linear_slope_curve(8, 0.04))
+    assert should_trigger(ious, 0.95)
+    assert not should_trigger(ious, 0.95, min_points=9)
+    ious[3] = float('nan')  # a record taken while no pixel had the class
+    assert not should_trigger(ious, 0.95)
 
 
 # --- thresholds -------------------------------------------------------------------------
@@ -103,29 +96,46 @@ def test_histogram_counts_by_hand():
     assert hist[0, 10] == 2 and hist[1, 200] == 2 and hist[1, 255] == 1
 
 
-def test_quantile_matches_numpy_within_one_bin():
+def _release_threshold(probs, q):
+    """The release's rule on raw probabilities: clamp to <= 0.999, sort, take index
+    round(q * n) (the last value when that is n); 0 without pixels."""
+    x = np.sort(np.minimum(np.asarray(probs, dtype=np.float64), 0.999))
+    if x.size == 0:
+        return 0.0
+    index = int(np.round(x.size * q))
+    return x[index] if index < x.size else x[-1]
+
+
+def test_threshold_is_the_release_sorted_index_rule_within_a_bin():
     rng = np.random.default_rng(0)
     images = []
-    for _ in range(4):  # per-image histograms summed = one global histogram
-        pred = rng.integers(0, 3, size=(6, 7))
-        prob = rng.beta(5, 2, size=(6, 7))
+    for _ in range(6):  # per-image histograms summed = one global histogram
+        pred = rng.integers(0, 4, size=(40, 50))
+        pred[pred == 3] = 2  # class 3 is never predicted
+        prob = np.clip(rng.beta(5, 2, size=(40, 50)) + 0.02, 0, 1)
         images.append((pred, prob))
-    hist = sum(class_prob_histogram(p, quantise_prob(q), 3) for p, q in images)
-    for q in (0.0, 0.3, 0.8, 1.0):
+    hist = sum(class_prob_histogram(p, quantise_prob(q), 4) for p, q in images)
+    for q in (0.0, 0.3, 0.66, 0.8, 1.0):
         tau = quantile_bins(hist, q)
-        for c in range(3):
+        for c in range(4):
             probs = np.concatenate([pr[pd == c] for pd, pr in images])
-            assert abs(tau[c] / 255 - np.quantile(probs, q)) <= 1 / 255
-            quantised = np.concatenate([quantise_prob(pr[pd == c]) for pd, pr in images])
-            assert tau[c] == pytest.approx(np.quantile(quantised.astype(float), q))
+            exact = _release_threshold(probs, q)
+            assert abs(tau[c] / 255 - exact) <= 1 / 255, (q, c)
+            # and it is exactly the bin of the release's threshold
+            assert tau[c] == quantise_prob(exact), (q, c)
+    assert quantile_bins(hist, 0.8)[3] == 0.0
 
 
-def test_quantile_of_small_hand_made_case_and_empty_class():
+def test_threshold_of_small_hand_made_case_and_empty_class():
     hist = np.zeros((2, 256), dtype=np.int64)
     hist[0, [50, 100, 200]] = [1, 2, 1]  # values 50, 100, 100, 200
-    tau = quantile_bins(hist, 0.8)  # index 0.8*3 = 2.4 -> 100 + 0.4*(200-100)
-    assert tau[0] == pytest.approx(140.0)
-    assert math.isinf(tau[1])
+    # n = 4: q=0.8 -> round(3.2) = 3; q=0.625 -> round(2.5) = 2 (half to even);
+    # q=0.9 -> round(3.6) = 4 = n, so the last value; q=0 -> the first
+    assert quantile_bins(hist, 0.8)[0] == 200.0
+    assert quantile_bins(hist, 0.625)[0] == 100.0
+    assert quantile_bins(hist, 0.9)[0] == 200.0
+    assert quantile_bins(hist, 0.0)[0] == 50.0
+    assert quantile_bins(hist, 0.8)[1] == 0.0  # the release's value for no pixels
 
 
 # --- crop / flip mapping and the pixel update ---------------------------------------
@@ -148,6 +158,10 @@ def test_crop_to_full_places_pixels_exactly_under_flip_and_padding():
                                                                2:5].tolist() == [1, 2, 3]
     with pytest.raises(ValueError):
         crop_to_full(crop, (1, 3, 4, 7), (4, 6))
+    # the crop alone (what the store keeps) and back into a sample frame
+    assert sample_to_crop(crop, box, True).tolist() == [[3, 2, 1], [6, 5, 4]]
+    back = full_to_sample(flipped, box, (3, 3), True, fill=255)
+    assert back.tolist() == [[1, 2, 3], [4, 5, 6], [255, 255, 255]]
 
 
 def test_resized_shape_from_meta():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mmseg_uvpt.correction.label_store import LabelStore
+from mmseg_uvpt.datasets.label_correction import Prediction
 
 
 def _files(folder):
@@ -27,11 +28,14 @@ def test_layout_and_round_trip(tmp_path):
                       'correction/labels/aachen/aachen_000000_000019_leftImg8bit.png')
     assert np.array_equal(store.read_label(name), label)
     assert store.read_prediction(name) is None
-    store.write_prediction(name, label + 1, label * 20)
-    pred, prob = store.read_prediction(name)
-    assert np.array_equal(pred, label + 1) and np.array_equal(prob, label * 20)
+    store.write_prediction(name, Prediction(3, (1, 4, 0, 4), (5, 4), label + 1,
+                                            label * 20))
+    stored = store.read_prediction(name)
+    assert stored.iteration == 3 and stored.box == (1, 4, 0, 4)
+    assert np.array_equal(stored.pred, label + 1)
+    assert np.array_equal(stored.prob, label * 20)
     assert osp.isfile(tmp_path /
-                      'correction/preds/aachen/aachen_000000_000019_leftImg8bit_pred.png')
+                      'correction/preds/aachen/aachen_000000_000019_leftImg8bit.pred')
     # no temp file is left behind by the atomic writes
     assert not [f for f in _files(store.root) if osp.basename(f).startswith('.')]
     with pytest.raises(ValueError):
@@ -42,7 +46,7 @@ def test_snapshot_is_frozen_and_restore_is_exact(tmp_path):
     store = LabelStore(str(tmp_path / 'correction'))
     first = np.full((2, 3), 7, dtype=np.uint8)
     store.write_label('a.png', first)
-    store.write_prediction('a.png', first, first)
+    store.write_prediction('a.png', Prediction(4, (0, 2, 0, 3), (2, 3), first, first))
     store.snapshot('iter_4')
     snap_label = tmp_path / 'correction/snapshots/iter_4/labels/a.png'
     # hard-linked, not copied, where the file system allows it

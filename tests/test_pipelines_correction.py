@@ -60,7 +60,8 @@ def test_stored_label_round_trips_to_the_hook_frame(data, flip_prob, flip_first)
     tmp_path, store, _, stored = data
     for seed in range(4):
         seg, meta = _run(tmp_path, store.labels_dir, flip_prob, flip_first, seed)
-        assert meta['label_path'] == store.label_path(IMG)
+        # the dataset's label, which cat_max_ratio judges
+        assert meta['label_path'] == osp.join(str(tmp_path / 'ann'), SEG)
         assert resized_shape(meta) == (8, 12)
         y1, y2, x1, x2 = meta['crop_bbox']
         assert (y2 - y1, x2 - x1) == (4, 5) and seg.shape == (6, 6)  # padded

@@ -7,6 +7,9 @@ CROP_TYPE = 'RandomCropWithBox'
 # what the hook reads from each sample's img_metas
 REQUIRED_META_KEYS = ('ori_filename', 'ori_shape', 'scale_factor', 'flip',
                       'flip_direction', 'crop_bbox', 'label_path')
+# what LoadCorrectedAnnotations records for the hook; added to Collect's meta_keys
+# here, as it is an internal hand-over rather than a config choice
+LOADER_META_KEY = 'correction'
 
 
 def _steps(node, step_type):
@@ -48,6 +51,8 @@ def _check_train_pipeline(pipeline):
                 raise ValueError(
                     f'the train pipeline\'s Collect meta_keys lack {missing}, '
                     f'which {HOOK_TYPE} needs')
+            if LOADER_META_KEY not in step['meta_keys']:
+                step['meta_keys'] = tuple(step['meta_keys']) + (LOADER_META_KEY, )
 
 
 def configure_correction(cfg, work_dir):
@@ -57,7 +62,8 @@ def configure_correction(cfg, work_dir):
     ``work_dir`` (plus ``priority='ABOVE_NORMAL'`` and the loader's
     ``reduce_zero_label`` unless given) of every ``AdaptiveCorrectionHook`` in
     ``cfg.custom_hooks``. When the hook is present, checks that the train pipeline
-    records what it needs. Edits ``cfg`` in place and returns it.
+    records what it needs and adds ``'correction'`` (what the label loader used) to
+    its Collect ``meta_keys``. Edits ``cfg`` in place and returns it.
 
     Args:
         cfg (mmcv.Config): the run's config.

@@ -11,18 +11,23 @@ from .iou_queue import IoUQueue
 from .threshold import NUM_BINS, quantile_bins
 from .trigger import MIN_POINTS, should_trigger
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 class CorrectionController:
-    """Per-class IoU history, early-learning trigger and thresholds (DESIGN §3.5).
+    """Per-class IoU records, early-learning trigger and thresholds (DESIGN §3.5).
+
+    Follows the reference release's hook: an IoU record is taken at a check only once
+    the queue holds ``queue_size`` samples; a class's fit window is every record
+    since its last start (records taken while it is active stay in it); an active
+    class ends one epoch after its start and may start again at that same check.
 
     Args:
         num_classes (int): number of classes C.
         queue_size (int): samples in the IoU queue.
         quantile (float): q of the per-class confidence threshold.
-        trigger (float): slope drop 1 - |f'(now)|/|f'(start)| that starts correction.
-        min_points (int): fewest IoU records a class needs before it is fitted.
+        trigger (float): lower bound of the slope change that starts correction.
+        min_points (int): fewest records in a class's window before it is fitted.
     """
 
     def __init__(self,
@@ -38,13 +43,11 @@ class CorrectionController:
         self.queue = IoUQueue(num_classes, queue_size)
         # [C, 256] histogram of every image's latest stored prediction
         self.hist = np.zeros((num_classes, NUM_BINS), dtype=np.int64)
-        self.threshold_bins = np.full(num_classes, np.inf)
-        # (iteration, IoU) per class since its last correction ended; not appended
-        # while the class is active, so the next fit sees fresh points only
-        self.history = [[] for _ in range(num_classes)]
+        self.threshold_bins = np.zeros(num_classes)
         self.active = {}  # class -> iteration its correction started
-        self.log_iters = []  # every check, for the plot
-        self.log_ious = []  # [C] IoU per check (NaN where no pixels)
+        self.log_iters = []  # iteration of every IoU record
+        self.log_ious = []  # [C] IoU per record (NaN where no pixels)
+        self.window_start = [0] * num_classes  # first record of each class's fit
         self.starts = []  # [iteration, class] of each trigger, for the plot
         self.epoch_iters = None
 
@@ -60,19 +63,20 @@ class CorrectionController:
                                'store and the correction state are out of step')
 
     def check(self, iteration):
-        """Record IoU_c, end expired corrections, fit the trigger, recompute tau.
+        """Record IoU_c (full queue only), end expired corrections, fit the trigger,
+        recompute tau.
 
         Returns:
-            dict: ``started`` and ``ended`` class lists and the ``iou`` array.
+            dict: ``started`` and ``ended`` class lists and the ``iou`` array (None
+            while the queue is not full).
         """
         if self.epoch_iters is None:
             raise RuntimeError('epoch_iters must be set before the first check')
-        iou = self.queue.iou().numpy()
-        self.log_iters.append(int(iteration))
-        self.log_ious.append([float(v) for v in iou])
-        for c in range(self.num_classes):
-            if c not in self.active and not np.isnan(iou[c]):
-                self.history[c].append([int(iteration), float(iou[c])])
+        iou = None
+        if self.queue.count >= self.queue.size:
+            iou = self.queue.iou().numpy()
+            self.log_iters.append(int(iteration))
+            self.log_ious.append([float(v) for v in iou])
         started, ended = [], []
         if iteration >= self.epoch_iters:
             for c, start in sorted(self.active.items()):
@@ -80,13 +84,12 @@ class CorrectionController:
                     del self.active[c]
                     ended.append(c)
             for c in range(self.num_classes):
-                if c in self.active or c in ended:
+                if c in self.active:
                     continue
-                points = self.history[c]
-                if should_trigger([p[0] for p in points], [p[1] for p in points],
-                                  self.trigger, self.min_points):
+                window = [v[c] for v in self.log_ious[self.window_start[c]:]]
+                if should_trigger(window, self.trigger, self.min_points):
                     self.active[c] = int(iteration)
-                    self.history[c] = []
+                    self.window_start[c] = len(self.log_ious)
                     self.starts.append([int(iteration), c])
                     started.append(c)
         self.threshold_bins = quantile_bins(self.hist, self.quantile)
@@ -99,7 +102,7 @@ class CorrectionController:
                     queue=self.queue.state_dict(),
                     hist=torch.from_numpy(self.hist.copy()),
                     threshold_bins=torch.from_numpy(self.threshold_bins.copy()),
-                    history=[[list(p) for p in h] for h in self.history],
+                    window_start=list(self.window_start),
                     active={
                         int(c): int(s)
                         for c, s in self.active.items()
@@ -119,7 +122,7 @@ class CorrectionController:
         self.queue.load_state_dict(state['queue'])
         self.hist = state['hist'].numpy().astype(np.int64).copy()
         self.threshold_bins = state['threshold_bins'].numpy().astype(np.float64).copy()
-        self.history = [[list(p) for p in h] for h in state['history']]
+        self.window_start = [int(v) for v in state['window_start']]
         self.active = {int(c): int(s) for c, s in state['active'].items()}
         self.log_iters = list(state['log_iters'])
         self.log_ious = [list(v) for v in state['log_ious']]

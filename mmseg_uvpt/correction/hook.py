@@ -1,27 +1,43 @@
 """``AdaptiveCorrectionHook``: the runner side of the pseudo-label correction.
 
-Each training iteration it reads ``runner.outputs['correction']`` (BRIEF contract 3),
-feeds the IoU queue, and for every sample updates the image's stored label with the
-image's *previous* stored prediction (active classes, prob >= tau), then stores the
-current one. Every ``interval`` iterations it records IoU_c, fits the trigger,
-recomputes the thresholds, logs and plots. Before each checkpoint it snapshots the
-label store and puts its state into ``runner.meta['hook_msgs']['correction']``.
+As in the reference release, a sample is trained in the same visit on its label
+corrected with the image's previous prediction (active classes, prob >= tau). The
+correction itself happens where the label is loaded, in the data-loader worker
+(``LoadCorrectedAnnotations``), from the state this hook publishes at each check
+(``worker_state.json``, replaced atomically; persistent workers re-read it when it
+changes). A worker may read ahead of training, so before each step the hook checks
+what each sample's worker used: the state version and the iteration of the
+prediction it read must be the current ones. When one is not (a check happened
+while the sample was prefetched, or the image's last visit was still being
+written), the hook redoes that sample's correction on the training thread from the
+store and rewrites its label in the batch. The crop never depends on the correction
+(``cat_max_ratio`` judges the dataset's label), so the redone label is exactly the
+one an in-time worker would have produced: results do not depend on worker timing.
+
+After each step it hands ``runner.outputs['correction']`` (BRIEF contract 3) to a
+background :class:`StoreWriter`, which computes the IoU and the histogram change and
+writes the new label and prediction. Every ``interval`` iterations it collects the
+writer's results, records IoU_c (once the queue is full), fits the trigger,
+recomputes the thresholds, publishes them, logs and plots. Before each checkpoint it
+waits for the writer, snapshots the label store and puts its state into
+``runner.meta['hook_msgs']['correction']``.
 """
 import os.path as osp
+import time
 
-import mmcv
 import numpy as np
 import torch
 import torch.distributed as dist
 from mmcv.runner import HOOKS, CheckpointHook, Hook, get_dist_info
 from mmseg.datasets.pipelines import LoadAnnotations
 
+from ..datasets.label_correction import INACTIVE, WorkerState, correct_with_prediction
+from ..datasets.pipelines.corrected_annotations import resize_label
 from .controller import CorrectionController
 from .curve_plot import plot_iou_curves
-from .iou_queue import intersection_union
 from .label_store import LabelStore
-from .pixel_update import correct_label, crop_to_full, resized_shape
-from .threshold import NO_PREDICTION, class_prob_histogram, quantise_prob
+from .pixel_update import full_to_sample, resized_shape
+from .store_writer import StoreWriter
 from .trigger import MIN_POINTS
 
 STATE_KEY = 'correction'
@@ -59,8 +75,10 @@ class AdaptiveCorrectionHook(Hook):
         interval (int): iterations between IoU records / trigger checks.
         queue_size (int): samples in the per-class IoU queue.
         quantile (float): q of the per-class confidence threshold tau_c.
-        trigger (float): slope drop 1 - |f'(now)|/|f'(start)| that starts correction.
-        min_points (int): fewest IoU records before a class is fitted.
+        trigger (float): a class starts when the relative slope change of its IoU
+            fit lies strictly between ``trigger`` and 1 (see ``trigger.py``).
+        min_points (int): fewest IoU records in a class's window before it is
+            fitted (1: any, as the release).
         epoch_iters (int, optional): epoch length in iterations; default
             ``len(runner.data_loader)`` (= dataset size / total batch size).
         reduce_zero_label (bool): as the train pipeline's LoadCorrectedAnnotations,
@@ -70,6 +88,9 @@ class AdaptiveCorrectionHook(Hook):
         keep_snapshots (int, optional): label-store snapshots to keep; default the
             CheckpointHook's ``max_keep_ckpts`` (all when that is <= 0).
         plot (bool): write ``<work_dir>/correction/iou_curves.png`` at each check.
+        max_pending (int): iterations the background writer may lag behind.
+        wait_timeout (float): seconds a redone correction waits for another
+            process's write of the image's last prediction before giving up.
     """
 
     def __init__(self,
@@ -85,13 +106,14 @@ class AdaptiveCorrectionHook(Hook):
                  ignore_index=255,
                  class_names=None,
                  keep_snapshots=None,
-                 plot=True):
+                 plot=True,
+                 max_pending=8,
+                 wait_timeout=600.0):
         if interval < 1:
             raise ValueError(
                 f'AdaptiveCorrectionHook: interval must be >= 1, got {interval}')
-        if num_classes >= NO_PREDICTION:
-            raise ValueError(
-                f'AdaptiveCorrectionHook: num_classes must be < {NO_PREDICTION}')
+        if num_classes >= 255:
+            raise ValueError('AdaptiveCorrectionHook: num_classes must be < 255')
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(f'AdaptiveCorrectionHook: {len(class_names)} class_names '
                              f'for {num_classes} classes')
@@ -106,10 +128,20 @@ class AdaptiveCorrectionHook(Hook):
         self.controller = CorrectionController(num_classes, queue_size, quantile, trigger,
                                                min_points)
         self._load_original = LoadAnnotations(reduce_zero_label=reduce_zero_label)
+        self.max_pending = max_pending
+        self.wait_timeout = wait_timeout
         self.store = None
+        self._writer = None
         self._checkpoint_hook = None
         self._changed_pixels = 0
         self._saved_iteration = None  # iteration of the state in runner.meta
+        # image -> iteration of its last stored prediction (all processes' visits)
+        self.visits = {}
+        # version of the published worker state: INACTIVE, or the iteration of the
+        # check that last changed the active classes or their thresholds
+        self._version = INACTIVE
+        self._published = None  # (active classes, their thresholds) of _version
+        self._plan = None  # per sample of this step: label to store, pixels changed
 
     # --- run start / resume ---------------------------------------------------------
     def before_run(self, runner):
@@ -128,6 +160,8 @@ class AdaptiveCorrectionHook(Hook):
         rank, _ = get_dist_info()
         if state is not None:
             self.controller.load_state_dict(state)
+            self.visits = {str(k): int(v) for k, v in state['visits'].items()}
+            self._version = int(state['worker_version'])
             if rank == 0:
                 self.store.restore(state['snapshot'])
             runner.logger.info(
@@ -136,7 +170,19 @@ class AdaptiveCorrectionHook(Hook):
         elif rank == 0:
             # a fresh run must not see labels or predictions of an earlier run
             self.store.clear()
+        self._published = self._effective_state()
+        if rank == 0:
+            self.store.write_worker_state(self._worker_state())
+        if self._writer is not None:
+            self._writer.close()
+        self._writer = StoreWriter(self.store, self.num_classes, self.ignore_index,
+                                   self.max_pending)
         _barrier()
+
+    def after_run(self, runner):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def _find_checkpoint_hook(self, runner):
         hooks = list(runner.hooks)
@@ -151,7 +197,91 @@ class AdaptiveCorrectionHook(Hook):
                 return hook
         return None
 
-    # --- every iteration ------------------------------------------------------------
+    # --- worker state -------------------------------------------------------------
+    def _effective_state(self):
+        """What the loaders' correction depends on: active classes, their thresholds."""
+        active = sorted(self.controller.active)
+        return tuple(active), tuple(float(self.controller.threshold_bins[c])
+                                    for c in active)
+
+    def _worker_state(self):
+        return WorkerState(self._version, self.controller.active_mask(),
+                           self.controller.threshold_bins.copy())
+
+    def _publish(self, iteration):
+        """New version when the check changed what the loaders use; rank 0 writes it."""
+        effective = self._effective_state()
+        if effective == self._published:
+            return
+        self._published = effective
+        self._version = INACTIVE if not effective[0] else int(iteration)
+        if get_dist_info()[0] == 0:
+            self.store.write_worker_state(self._worker_state())
+
+    # --- before each step: the labels the batch trains on ---------------------------
+    def before_train_iter(self, runner):
+        batch = getattr(runner, 'data_batch', None)
+        if batch is None or 'img_metas' not in batch:
+            raise KeyError('AdaptiveCorrectionHook needs runner.data_batch with '
+                           'img_metas before each step')
+        metas = batch['img_metas'].data[0]
+        self._plan = []
+        for index, meta in enumerate(metas):
+            if 'correction' not in meta:
+                raise KeyError("img_metas lack 'correction': use LoadCorrectedAnnotations "
+                               "with a store_dir and add 'correction' to the train "
+                               'Collect meta_keys (configure_correction does both)')
+            info = meta['correction']
+            expected = self.visits.get(meta['ori_filename'])
+            if info['state'] == self._version and info['pred_iter'] == expected:
+                self._plan.append(dict(label=info['label'], changed=info['changed']))
+                continue
+            target, new_label, changed = self._redo(meta, expected)
+            gt = batch['gt_semantic_seg'].data[0]
+            frame = full_to_sample(target, self._crop_box(meta), gt.shape[-2:],
+                                   bool(meta.get('flip', False)),
+                                   meta.get('flip_direction', 'horizontal'))
+            gt[index, 0] = torch.from_numpy(frame.astype(np.int64))
+            self._plan.append(dict(label=new_label, changed=changed))
+
+    def _redo(self, meta, expected):
+        """The sample's label as an in-time loader would have made it.
+
+        Returns:
+            tuple: the full training label, the corrected label to store (or None)
+            and the number of changed pixels.
+        """
+        filename = meta['ori_filename']
+        self._writer.flush()
+        prediction = self._prediction_of(filename, expected)
+        label = self.store.read_label(filename)
+        if label is None:
+            shape = prediction.full_shape if prediction else resized_shape(meta)
+            label = self._read_original_label(meta, shape)
+        if prediction is None or self._version == INACTIVE:
+            return label, None, 0
+        new, changed = correct_with_prediction(label, prediction,
+                                               self.controller.active_mask(),
+                                               self.controller.threshold_bins)
+        return new, (new if changed else None), changed
+
+    def _prediction_of(self, filename, expected):
+        """The stored prediction of ``filename``, once it is the one of iteration
+        ``expected`` (another process's writer may still be writing it)."""
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            prediction = self.store.read_prediction(filename)
+            found = None if prediction is None else prediction.iteration
+            if found == expected:
+                return prediction
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f'{self.store.prediction_path(filename)} holds the prediction of '
+                    f'iteration {found}, expected {expected}: the label store and the '
+                    'correction state are out of step')
+            time.sleep(0.01)
+
+    # --- after each step --------------------------------------------------------------
     def after_train_iter(self, runner):
         outputs = getattr(runner, 'outputs', None) or {}
         if 'correction' not in outputs:
@@ -160,71 +290,71 @@ class AdaptiveCorrectionHook(Hook):
         out = outputs['correction']
         if self.controller.epoch_iters is None:
             self.controller.epoch_iters = int(self.epoch_iters or len(runner.data_loader))
-        inter, union = intersection_union(out['pred'], out['label'], self.num_classes,
-                                          self.ignore_index)
-        hist_delta, changed = self._update_store(out, self._owned(out['img_metas']))
-        for rank_inter, rank_union, rank_delta, rank_changed in _gather(
-            (inter, union, hist_delta, changed)):
-            self.controller.queue.push(rank_inter, rank_union)
-            self.controller.add_histogram(rank_delta)
-            self._changed_pixels += rank_changed
-
+        plan, self._plan = self._plan, None
+        metas = out['img_metas']
+        if plan is None or len(plan) != len(metas):
+            raise RuntimeError('AdaptiveCorrectionHook.before_train_iter did not run '
+                               'for this step')
         iteration = runner.iter + 1
+        boxes = [self._crop_box(meta) for meta in metas]
+        if _distributed():
+            # every process's writes of earlier steps land before any of this step
+            # (they are ordered by the gather below), so two processes never race
+            # on the files of one image
+            self._writer.wait_until(iteration - 1)
+        owned = self._owned(metas, iteration)
+        samples = [
+            dict(filename=meta['ori_filename'],
+                 owned=mine,
+                 box=box,
+                 flip=bool(meta.get('flip', False)),
+                 direction=meta.get('flip_direction', 'horizontal'),
+                 full_shape=resized_shape(meta),
+                 label=step['label'],
+                 changed=step['changed'])
+            for meta, box, mine, step in zip(metas, boxes, owned, plan)
+        ]
+        self._writer.submit(iteration, out['pred'], out['prob'], out['label'], samples)
         if iteration % self.interval == 0:
+            self._collect()
             self._check(runner, iteration)
         if self._checkpoint_due(runner):
             self._save_state(runner, iteration)
 
-    @staticmethod
-    def _owned(img_metas):
-        """Which samples this rank updates the store for: an image seen twice in one
-        iteration (DistributedSampler pads an epoch by repeating images) is handled
-        once, by the first rank holding it, so the histogram stays exact."""
+    def _owned(self, img_metas, iteration):
+        """Which samples this rank stores: an image seen twice in one iteration
+        (DistributedSampler pads an epoch by repeating images) is stored once, by
+        the first rank holding it, so the histogram stays exact. Records the
+        iteration of every stored image (of all ranks) in ``visits``."""
         names = [meta['ori_filename'] for meta in img_metas]
         rank, _ = get_dist_info()
-        seen = {name for other in _gather(names)[:rank] for name in other}
-        owned = []
-        for name in names:
-            owned.append(name not in seen)
-            seen.add(name)
+        seen = set()
+        owned = None
+        for other, other_names in enumerate(_gather(names)):
+            mine = [name not in seen for name in other_names]
+            seen.update(other_names)
+            if other == rank:
+                owned = mine
+        for name in seen:
+            self.visits[name] = int(iteration)
         return owned
 
-    def _update_store(self, out, owned):
-        """Correct each owned sample's stored label, then store its current prediction.
-
-        Returns:
-            tuple[ndarray, int]: change of the [C, 256] histogram, pixels relabelled.
-        """
-        active = self.controller.active_mask()
-        thresholds = self.controller.threshold_bins
-        delta = np.zeros_like(self.controller.hist)
-        changed = 0
-        preds = np.asarray(torch.as_tensor(out['pred']).cpu(), dtype=np.uint8)
-        probs = quantise_prob(torch.as_tensor(out['prob']).float().cpu().numpy())
-        for pred, prob, meta, mine in zip(preds, probs, out['img_metas'], owned):
-            if not mine:
-                continue
-            filename = meta['ori_filename']
-            previous = self.store.read_prediction(filename)
-            if previous is not None:
-                delta -= class_prob_histogram(*previous, self.num_classes)
-                if active.any():
-                    changed += self._correct(filename, meta, *previous, active,
-                                             thresholds)
-            full_shape = resized_shape(meta)
-            box = self._crop_box(meta)
-            flip = bool(meta.get('flip', False))
-            direction = meta.get('flip_direction', 'horizontal')
-            full_pred = crop_to_full(pred,
-                                     box,
-                                     full_shape,
-                                     flip,
-                                     direction,
-                                     fill=NO_PREDICTION)
-            full_prob = crop_to_full(prob, box, full_shape, flip, direction, fill=0)
-            self.store.write_prediction(filename, full_pred, full_prob)
-            delta += class_prob_histogram(full_pred, full_prob, self.num_classes)
-        return delta, changed
+    def _collect(self, synchronise=True):
+        """The writer's results of every rank (this rank's only without
+        ``synchronise``), into the controller in the order of iterations, then ranks
+        (the order of an uninterrupted serial run)."""
+        records, delta, changed = self._writer.take()
+        gathered = _gather((records, delta, changed)) if synchronise else [
+            (records, delta, changed)
+        ]
+        ordered = sorted((record[0], rank, record)
+                         for rank, (rank_records, _, _) in enumerate(gathered)
+                         for record in rank_records)
+        for _, _, (_, inter, union) in ordered:
+            self.controller.queue.push(inter, union)
+        for _, rank_delta, rank_changed in gathered:
+            self.controller.add_histogram(rank_delta)
+            self._changed_pixels += rank_changed
 
     @staticmethod
     def _crop_box(meta):
@@ -232,21 +362,6 @@ class AdaptiveCorrectionHook(Hook):
             raise KeyError("img_metas lack 'crop_bbox': use RandomCropWithBox and add "
                            "'crop_bbox' and 'label_path' to the train Collect meta_keys")
         return meta['crop_bbox']
-
-    def _correct(self, filename, meta, pred, prob, active, thresholds):
-        label = self.store.read_label(filename)
-        if label is None:
-            label = self._read_original_label(meta, pred.shape)
-        if label.shape != pred.shape:
-            # the previous visit resized the image to another scale (multi-scale
-            # Resize); bring its prediction to the stored label's resolution
-            size = label.shape[::-1]
-            pred = mmcv.imresize(pred, size, interpolation='nearest')
-            prob = mmcv.imresize(prob, size, interpolation='nearest')
-        new, changed = correct_label(label, pred, prob, active, thresholds)
-        if changed:
-            self.store.write_label(filename, new)
-        return changed
 
     def _read_original_label(self, meta, shape):
         """The dataset's label, decoded exactly as mmseg's LoadAnnotations does and
@@ -256,29 +371,31 @@ class AdaptiveCorrectionHook(Hook):
                            "and add 'label_path' to the train Collect meta_keys")
         results = self._load_original(
             dict(ann_info=dict(seg_map=meta['label_path']), seg_fields=[]))
-        label = results['gt_semantic_seg']
-        if label.shape != tuple(shape):
-            label = mmcv.imresize(label, tuple(shape)[::-1], interpolation='nearest')
-        return label
+        return resize_label(results['gt_semantic_seg'], shape)
 
     # --- checks, logging, plot ------------------------------------------------------
     def _check(self, runner, iteration):
         result = self.controller.check(iteration)
+        self._publish(iteration)
         names = self._names()
         for c in result['ended']:
             runner.logger.info(f'correction of class {names[c]} ended after one epoch')
         for c in result['started']:
             runner.logger.info(
                 f'correction of class {names[c]} starts at iter {iteration}')
-        iou = ', '.join(f'{names[c]}={v:.3f}' for c, v in enumerate(result['iou'])
-                        if not np.isnan(v))
+        if result['iou'] is None:
+            iou = (f'not recorded until the queue holds {self.controller.queue.size} '
+                   'samples')
+        else:
+            iou = ', '.join(f'{names[c]}={v:.3f}' for c, v in enumerate(result['iou'])
+                            if not np.isnan(v))
         runner.logger.info(
             f'correction check at iter {iteration}: training IoU {iou}; '
             f'{self._describe_active()}; {self._changed_pixels} label pixels changed '
             'since the last check')
         self._changed_pixels = 0
         rank, _ = get_dist_info()
-        if self.plot and rank == 0:
+        if self.plot and rank == 0 and self.controller.log_iters:
             c = self.controller
             plot_iou_curves(osp.join(self.store.root, 'iou_curves.png'), c.log_iters,
                             c.log_ious, c.starts, names)
@@ -307,6 +424,9 @@ class AdaptiveCorrectionHook(Hook):
     def _save_state(self, runner, iteration, synchronise=True):
         name = f'iter_{iteration}'
         rank, _ = get_dist_info()
+        # waits for this rank's writer; a save on rank 0 alone (not synchronised)
+        # collects its own results only
+        self._collect(synchronise)
         if synchronise:
             _barrier()  # every rank has written this iteration's files
         if rank == 0:
@@ -315,7 +435,8 @@ class AdaptiveCorrectionHook(Hook):
         if synchronise:
             _barrier()  # nobody writes the next iteration's files into the snapshot
         state = self.controller.state_dict()
-        state['snapshot'] = name
+        state.update(snapshot=name, visits=dict(self.visits),
+                     worker_version=self._version)
         runner.meta.setdefault('hook_msgs', dict())[STATE_KEY] = state
         self._saved_iteration = iteration
 

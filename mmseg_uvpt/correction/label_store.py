@@ -1,16 +1,10 @@
 """On-disk store of corrected labels and last predictions.
 
-DESIGN §3.5, BRIEF contract 4.
-
-Layout under ``<work_dir>/correction``::
-
-    labels/<img_info filename, suffix .png>       corrected label, uint8 train ids
-    preds/<same stem>_pred.png                     last prediction, 255 = none
-    preds/<same stem>_prob.png                     its max-probability, uint8 bins
-    snapshots/<name>/{labels,preds}/...            store as of a checkpoint
+DESIGN §3.5, BRIEF contract 4. The layout and the file formats are described in
+``mmseg_uvpt/datasets/label_correction.py`` (the data loader reads the same files).
 
 Every write goes to a temp file and is renamed over the target, so a killed run never
-leaves a truncated PNG, and a file is never modified in place: snapshots hard-link
+leaves a truncated file, and a file is never modified in place: snapshots hard-link
 the live files and later writes replace the live names without touching the
 snapshot's inodes.
 """
@@ -19,22 +13,14 @@ import os.path as osp
 import shutil
 import tempfile
 
-import numpy as np
+from ..datasets.file_io import write_bytes_atomic, write_png_atomic
+from ..datasets.label_correction import (LABELS_DIR, PREDS_DIR, WORKER_STATE,
+                                         encode_prediction, encode_worker_state,
+                                         label_file_in_store, prediction_file_in_store,
+                                         read_prediction_file)
+from ..datasets.pipelines.corrected_annotations import read_stored_label
 
-from ..datasets.file_io import read_label_array, write_png_atomic
-from ..datasets.pipelines.corrected_annotations import label_file_in_store, store_key
-
-LIVE_DIRS = ('labels', 'preds')
-
-
-def read_png(path):
-    """uint8 [H, W] array of a stored single-channel PNG, or None when absent."""
-    if not osp.isfile(path):
-        return None
-    array = read_label_array(path)
-    if array.dtype != np.uint8:
-        raise OSError(f'{path} is not a uint8 PNG')
-    return array
+LIVE_DIRS = (LABELS_DIR, PREDS_DIR)
 
 
 def _link_tree(src, dst):
@@ -61,8 +47,9 @@ class LabelStore:
 
     def __init__(self, root):
         self.root = root
-        self.labels_dir = osp.join(root, 'labels')
-        self.preds_dir = osp.join(root, 'preds')
+        self.labels_dir = osp.join(root, LABELS_DIR)
+        self.preds_dir = osp.join(root, PREDS_DIR)
+        self.worker_state_path = osp.join(root, WORKER_STATE)
         self.snapshots_dir = osp.join(root, 'snapshots')
 
     # --- labels and predictions -------------------------------------------------
@@ -70,31 +57,24 @@ class LabelStore:
         return label_file_in_store(self.labels_dir, filename)
 
     def read_label(self, filename):
-        return read_png(self.label_path(filename))
+        return read_stored_label(self.label_path(filename))
 
     def write_label(self, filename, label):
         write_png_atomic(self.label_path(filename), label)
 
-    def _pred_paths(self, filename):
-        stem = osp.join(self.preds_dir, store_key(filename))
-        return stem + '_pred.png', stem + '_prob.png'
+    def prediction_path(self, filename):
+        return prediction_file_in_store(self.preds_dir, filename)
 
     def read_prediction(self, filename):
-        """(pred, prob_bin) uint8 arrays of the image's last visit, or None."""
-        pred_path, prob_path = self._pred_paths(filename)
-        pred, prob = read_png(pred_path), read_png(prob_path)
-        if pred is None or prob is None:
-            return None
-        if pred.shape != prob.shape:
-            raise OSError(f'{pred_path} and {prob_path} differ in size')
-        return pred, prob
+        """The image's last stored ``Prediction``, or None."""
+        return read_prediction_file(self.prediction_path(filename))
 
-    def write_prediction(self, filename, pred, prob_bin):
-        # prob first: a prediction counts as present only once both exist, and
-        # read_prediction checks both
-        pred_path, prob_path = self._pred_paths(filename)
-        write_png_atomic(prob_path, prob_bin)
-        write_png_atomic(pred_path, pred)
+    def write_prediction(self, filename, prediction):
+        write_bytes_atomic(self.prediction_path(filename), encode_prediction(prediction))
+
+    def write_worker_state(self, state):
+        """Publish a ``WorkerState`` to the label loaders (atomic replace)."""
+        write_bytes_atomic(self.worker_state_path, encode_worker_state(state))
 
     def clear(self):
         """Remove the live labels and predictions (snapshots stay)."""

@@ -1,4 +1,4 @@
-"""Mapping crop predictions back to the full image, and the label update (DESIGN §3.5).
+"""Mapping maps between a training sample's frame and the full image (DESIGN §3.5).
 
 A training sample is a crop of the resized image, possibly flipped and padded. Its
 box ``crop_bbox = (y1, y2, x1, x2)`` is in the resized, unflipped image (see
@@ -7,7 +7,7 @@ frame goes back by: drop the padding, undo the flip, paste into the box.
 """
 import numpy as np
 
-from .threshold import NO_PREDICTION
+from ..datasets.label_correction import NO_PREDICTION
 
 
 def resized_shape(meta):
@@ -39,6 +39,27 @@ def unflip(values, flip, direction='horizontal'):
     raise ValueError(f'unknown flip_direction {direction!r}')
 
 
+def sample_to_crop(values, crop_bbox, flip=False, flip_direction='horizontal'):
+    """A map in the sample's frame as the crop of the unflipped image: the padding
+    (bottom/right, added by Pad) dropped, the flip undone."""
+    y1, y2, x1, x2 = (int(v) for v in crop_bbox)
+    values = np.asarray(values)
+    if values.shape[0] < y2 - y1 or values.shape[1] < x2 - x1:
+        raise ValueError(f'a map of shape {values.shape} cannot fill crop_bbox '
+                         f'{tuple(crop_bbox)}')
+    return np.ascontiguousarray(unflip(values[:y2 - y1, :x2 - x1], flip, flip_direction))
+
+
+def full_to_sample(full, crop_bbox, sample_shape, flip=False,
+                   flip_direction='horizontal', fill=255):
+    """The inverse of :func:`crop_to_full`: crop ``full`` to the box, flip it as the
+    sample was flipped and pad it (bottom/right) to ``sample_shape``."""
+    y1, y2, x1, x2 = (int(v) for v in crop_bbox)
+    out = np.full(tuple(sample_shape), fill, dtype=np.asarray(full).dtype)
+    out[:y2 - y1, :x2 - x1] = unflip(full[y1:y2, x1:x2], flip, flip_direction)
+    return out
+
+
 def crop_to_full(values,
                  crop_bbox,
                  full_shape,
@@ -64,37 +85,7 @@ def crop_to_full(values,
     if not (0 <= y1 < y2 <= height and 0 <= x1 < x2 <= width):
         raise ValueError(
             f'crop_bbox {tuple(crop_bbox)} does not fit the image {full_shape}')
-    values = np.asarray(values)
-    if values.shape[0] < y2 - y1 or values.shape[1] < x2 - x1:
-        raise ValueError(f'a map of shape {values.shape} cannot fill crop_bbox '
-                         f'{tuple(crop_bbox)}')
-    canvas = np.full((height, width), fill, dtype=values.dtype)
-    canvas[y1:y2, x1:x2] = unflip(values[:y2 - y1, :x2 - x1], flip, flip_direction)
+    crop = sample_to_crop(values, crop_bbox, flip, flip_direction)
+    canvas = np.full((height, width), fill, dtype=crop.dtype)
+    canvas[y1:y2, x1:x2] = crop
     return canvas
-
-
-def correct_label(label, pred, prob_bin, active, threshold_bins):
-    """Set label pixels to the prediction where it is confident on an active class.
-
-    Args:
-        label (ndarray): uint8 [H, W] current label.
-        pred (ndarray): uint8 [H, W] previous prediction; ``NO_PREDICTION`` = none.
-        prob_bin (ndarray): uint8 [H, W] its quantised max-probability.
-        active (ndarray): bool [C], classes being corrected.
-        threshold_bins (ndarray): float [C], tau_c in bin units.
-
-    Returns:
-        tuple[ndarray, int]: the new label (a copy) and how many pixels changed.
-    """
-    active = np.asarray(active, dtype=bool)
-    threshold_bins = np.asarray(threshold_bins, dtype=np.float64)
-    num_classes = len(active)
-    pred = np.asarray(pred)
-    valid = pred < num_classes
-    ids = pred[valid].astype(np.int64)
-    take = np.zeros(pred.shape, dtype=bool)
-    take[valid] = active[ids] & (prob_bin[valid] >= threshold_bins[ids])
-    new = np.array(label, dtype=np.uint8, copy=True)
-    changed = int(np.count_nonzero(take & (new != pred)))
-    new[take] = pred[take]
-    return new, changed

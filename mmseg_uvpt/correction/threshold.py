@@ -1,7 +1,7 @@
 """Per-class confidence thresholds from quantised probability histograms (DESIGN §3.5).
 
-tau_c is the q-quantile of the max-probability over all pixels predicted as c in
-every image's latest stored prediction. Probabilities are stored as uint8 (0..255),
+tau_c is the q-quantile (the release's sorted-index rule) of the max-probability over
+all pixels predicted as c in every image's latest stored prediction. Probabilities are stored as uint8 (0..255),
 so one [C, 256] histogram summed over images holds everything the quantile needs:
 when an image's prediction is replaced, its old histogram is subtracted and the new
 one added, and the quantile is a cumulative search, never a re-read of the store.
@@ -11,7 +11,7 @@ probability with one never suffers float round-off.
 import numpy as np
 
 NUM_BINS = 256
-NO_PREDICTION = 255  # pred value for pixels without a prediction (outside the crop)
+from ..datasets.label_correction import NO_PREDICTION  # noqa: F401 (re-exported)
 
 
 def quantise_prob(prob):
@@ -40,34 +40,34 @@ def class_prob_histogram(pred, prob_bin, num_classes):
 
 
 def quantile_bins(hist, q):
-    """Per-class q-quantile of the histogrammed values, in bin units.
+    """Per-class threshold of the release: the sorted value at index round(q * n).
 
-    Follows numpy's default ('linear') quantile: the virtual index q*(n-1) into the
-    sorted values, interpolated between its two neighbours. On values that sit
-    exactly on bins this equals ``numpy.quantile``; on raw probabilities it is within
-    half a bin of it.
+    The release sorts the max-probabilities of every pixel predicted as c (clamped to
+    [0.001, 0.999] by its mixture) and takes ``x[round(q * n)]`` (numpy's
+    round-half-to-even; the last value when that index is n), and 0 for a class no
+    pixel is predicted as. Quantisation to 256 bins is monotone, so on the
+    histogram of quantised values the same index gives exactly the quantised
+    release threshold, within half a bin (0.5/255) of it; the clamp to 0.999 changes
+    no bin (0.999 and 1.0 both round to 255) and max-probabilities never fall below
+    1/C > 0.001.
 
     Args:
         hist (ndarray): int [C, 256] counts.
         q (float): quantile in [0, 1].
 
     Returns:
-        ndarray: float64 [C]; ``inf`` for classes with no pixels, so no pixel ever
-        reaches their threshold.
+        ndarray: float64 [C] in bin units; 0 for classes with no pixels.
     """
     if not 0.0 <= q <= 1.0:
         raise ValueError(f'quantile must be in [0, 1], got {q}')
     hist = np.asarray(hist, dtype=np.int64)
-    out = np.full(hist.shape[0], np.inf)
+    out = np.zeros(hist.shape[0])
     for c, counts in enumerate(hist):
-        total = counts.sum()
+        total = int(counts.sum())
         if total == 0:
             continue
-        cum = np.cumsum(counts)
-        position = q * (total - 1)
-        lower, frac = int(np.floor(position)), position - np.floor(position)
-        # the k-th smallest value (0-based) lies in the first bin whose cumsum > k
-        low_bin, high_bin = np.searchsorted(cum, [lower, min(lower + 1, total - 1)],
-                                            side='right')
-        out[c] = low_bin + frac * (high_bin - low_bin)
+        index = min(int(np.round(total * q)), total - 1)
+        # the index-th smallest value (0-based) lies in the first bin whose cumsum
+        # exceeds index
+        out[c] = float(np.searchsorted(np.cumsum(counts), index, side='right'))
     return out

@@ -1,44 +1,54 @@
 """When to start correcting a class: the early-learning trigger (DESIGN §3.5).
 
-A cubic polynomial is fitted to the class's training-IoU history (iteration, IoU);
-once its slope at the latest point has fallen to (1 - trigger) of its slope at the
-first point, the class has learnt its clean part and correction starts (after ADELE).
+As in the reference release: a cubic is fitted with ``numpy.polyfit`` to the class's
+training-IoU records since its last start, at x = 1..n (one unit per record), and the
+class starts when the relative change of the fitted slope between the first and the
+last record, | |f'(n)| - |f'(1)| | / |f'(1)|, lies strictly between ``trigger``
+(0.95) and 1. The test is two-sided: it fires when the slope has fallen to under 5%
+of its start value (the early-learning end, after ADELE) and also when it has grown
+to between 1.95 and 2 times it. Windows of fewer than 4 records are fitted too (the
+release does; ``polyfit`` then returns its minimum-norm solution).
 """
 import math
+import warnings
 
 import numpy as np
 
-MIN_POINTS = 5  # a cubic has 4 coefficients; one more so the fit is not an interpolation
+MIN_POINTS = 1  # the release fits any non-empty window
+_EPS_X = 1e-6  # the release evaluates the slope at x + 1e-6
 
 
-def slope_drop(iters, ious, degree=3):
-    """Relative drop of the fitted slope, 1 - |f'(t_now)| / |f'(t_start)|.
+def slope_change(ious):
+    """| |f'(n)| - |f'(1)| | / |f'(1)| of the cubic fitted to ``ious`` at x = 1..n.
 
     Args:
-        iters (Sequence[float]): iterations of the history points (increasing).
-        ious (Sequence[float]): IoU at those iterations.
-        degree (int): polynomial degree of the fit.
+        ious (Sequence[float]): IoU records of one class, oldest first.
 
     Returns:
-        float: the drop, or NaN when there are too few points to fit or the start
-        slope is zero.
+        float: the relative change; NaN for an empty window, a window holding a NaN
+        record (a queue without pixels of the class) or a zero start slope.
     """
-    t = np.asarray(iters, dtype=np.float64)
     y = np.asarray(ious, dtype=np.float64)
-    if len(t) <= degree or np.ptp(t) == 0:
+    if y.size == 0 or not np.isfinite(y).all():
         return math.nan
-    # Polynomial.fit maps t onto [-1, 1] first, so large iteration numbers stay well
-    # conditioned
-    slope = np.polynomial.Polynomial.fit(t, y, degree).deriv()
-    start, now = abs(slope(t[0])), abs(slope(t[-1]))
-    if start <= np.finfo(np.float64).eps * max(1.0, np.abs(y).max()):
+    x = np.arange(1, y.size + 1, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', np.exceptions.RankWarning)
+        a, b, c, _ = np.polyfit(x, y, 3)
+
+    def slope(v):
+        v = v + _EPS_X
+        return 3 * a * v**2 + 2 * b * v + c
+
+    start = abs(slope(1.0))
+    if start == 0:
         return math.nan
-    return 1.0 - now / start
+    return abs(abs(slope(float(y.size))) - start) / start
 
 
-def should_trigger(iters, ious, trigger=0.95, min_points=MIN_POINTS):
-    """Whether the slope of the IoU history has dropped by at least ``trigger``."""
-    if len(iters) < max(min_points, 4):
+def should_trigger(ious, trigger=0.95, min_points=MIN_POINTS):
+    """Whether ``trigger < slope_change(ious) < 1`` (NaN never triggers)."""
+    if len(ious) < max(min_points, 1):
         return False
-    drop = slope_drop(iters, ious)
-    return not math.isnan(drop) and drop >= trigger
+    change = slope_change(ious)
+    return bool(trigger < change < 1.0)

@@ -19,8 +19,10 @@ lr_config = dict(policy='CosineAnnealing', min_lr=0.0, by_epoch=False)
 runner = dict(type='UVPTIterBasedRunner', max_iters=80000)
 checkpoint_config = dict(by_epoch=False, interval=8000, max_keep_ckpts=3)
 evaluation = dict(interval=8000, metric='mIoU', pre_eval=True)
-# adaptive pseudo-label correction with the paper's settings; train.py points it
-# (and the pipeline's LoadCorrectedAnnotations) at <work_dir>/correction
+# adaptive pseudo-label correction with the release launcher's settings (check every
+# 200 iterations, 1000-sample IoU queue, q = 0.8, start when the slope change lies in
+# (0.95, 1)); train.py points it (and the pipeline's LoadCorrectedAnnotations) at
+# <work_dir>/correction
 custom_hooks = [
     dict(
         type='AdaptiveCorrectionHook',

@@ -1,4 +1,14 @@
-"""Load the corrected label from the label store when there is one."""
+"""Load a training sample's label, corrected with the image's previous prediction.
+
+This runs in the data-loader worker, so the label correction of a sample costs the
+training thread nothing: the worker reads the image's stored label and last stored
+prediction, applies the active classes and thresholds of the correction hook's last
+check (``worker_state.json``, re-read whenever the hook replaces it) and hands the
+result to the pipeline. What it used is recorded in ``results['correction']``; the
+hook compares that with its own state before the step and redoes the correction on
+the training thread in the rare case the worker read ahead of it (see
+``AdaptiveCorrectionHook``).
+"""
 import os.path as osp
 
 import mmcv
@@ -6,35 +16,54 @@ import numpy as np
 from mmseg.datasets.builder import PIPELINES
 from mmseg.datasets.pipelines import LoadAnnotations
 
+from ..file_io import read_label_array
+from ..label_correction import (INACTIVE, PREDS_DIR, WORKER_STATE,
+                                WorkerStateReader, correct_with_prediction,
+                                label_file_in_store, prediction_file_in_store,
+                                read_prediction_file, store_key)
+from .crop_with_box import CROP_REFERENCE
 
-def store_key(filename):
-    """Relative label-store path (without suffix) of an ``img_info['filename']``."""
-    key = osp.normpath(osp.splitext(filename)[0])
-    if osp.isabs(key) or key.startswith('..'):
-        raise ValueError(f'image filename {filename!r} must be relative to the image '
-                         'folder to name a file in the label store')
-    return key
+__all__ = ['LoadCorrectedAnnotations', 'label_file_in_store', 'store_key',
+           'resize_label']
 
 
-def label_file_in_store(labels_dir, filename):
-    """Path of an image's corrected label in the store's label folder."""
-    return osp.join(labels_dir, store_key(filename) + '.png')
+def resize_label(label, shape):
+    """Nearest-neighbour resize to (H, W), as mmseg's Resize does to labels."""
+    if tuple(label.shape) == tuple(shape):
+        return label
+    return mmcv.imresize(label, tuple(shape)[::-1], interpolation='nearest')
+
+
+def read_stored_label(path):
+    """uint8 [H, W] label of the store, or None when the image has none yet."""
+    if not osp.isfile(path):
+        return None
+    label = read_label_array(path)
+    if label.dtype != np.uint8:
+        raise OSError(f'{path} is not a uint8 label PNG')
+    return label
 
 
 @PIPELINES.register_module()
 class LoadCorrectedAnnotations(LoadAnnotations):
-    """mmseg's ``LoadAnnotations`` that prefers the corrected label of the image.
+    """mmseg's ``LoadAnnotations``, then the image's corrected label when there is one.
 
-    The corrected label ``<store_dir>/<img_info filename with .png>`` is written by
-    ``AdaptiveCorrectionHook`` at the resized training resolution, already in
-    train ids: it is loaded as is (no ``reduce_zero_label`` / ``label_map``), and
-    mmseg's ``Resize`` then brings it to the same size as the image. Without a
-    stored label (or with ``store_dir=None``) this is plain ``LoadAnnotations``.
-    Records ``results['label_path']``, the file that was read.
+    The dataset's label (the pseudo-label) is always loaded as ``LoadAnnotations``
+    does. With a store (``store_dir``), the training target becomes the image's
+    stored label, corrected on the spot with its previous prediction when classes
+    are active (the reference release's same-visit correction), both at the resized
+    training resolution; the dataset's label then stays beside it as
+    ``gt_crop_reference``, which ``RandomCropWithBox``'s ``cat_max_ratio`` judges,
+    as the release's crop does, so that the crop never depends on the correction.
+    Records ``results['label_path']`` (the dataset's label file) and
+    ``results['correction']``: ``state`` (version of the worker state used),
+    ``pred_iter`` (iteration of the prediction used, None without one), ``changed``
+    (pixels relabelled now) and ``label`` (the corrected full label when changed).
 
     Args:
         store_dir (str, optional): the store's label folder,
-            ``<work_dir>/correction/labels``; filled in by
+            ``<work_dir>/correction/labels`` (predictions and the worker state are
+            read beside it, in its parent folder); filled in by
             ``mmseg_uvpt.correction.configure_correction``.
         **kwargs: ``LoadAnnotations`` arguments (``reduce_zero_label``,
             ``file_client_args``, ``imdecode_backend``).
@@ -43,25 +72,45 @@ class LoadCorrectedAnnotations(LoadAnnotations):
     def __init__(self, store_dir=None, **kwargs):
         super().__init__(**kwargs)
         self.store_dir = store_dir
+        self._state = None
+        if store_dir is not None:
+            root = osp.dirname(osp.normpath(store_dir))
+            self._preds_dir = osp.join(root, PREDS_DIR)
+            self._state = WorkerStateReader(osp.join(root, WORKER_STATE))
 
     def __call__(self, results):
-        stored = None
-        if self.store_dir is not None:
-            stored = label_file_in_store(self.store_dir, results['img_info']['filename'])
-        if stored is None or not osp.isfile(stored):
-            results = super().__call__(results)
-            seg_map = results['ann_info']['seg_map']
-            prefix = results.get('seg_prefix')
-            results['label_path'] = osp.join(prefix, seg_map) if prefix else seg_map
+        results = super().__call__(results)
+        seg_map = results['ann_info']['seg_map']
+        prefix = results.get('seg_prefix')
+        results['label_path'] = osp.join(prefix, seg_map) if prefix else seg_map
+        if self.store_dir is None:
             return results
-        if self.file_client is None:
-            self.file_client = mmcv.FileClient(**self.file_client_args)
-        label = mmcv.imfrombytes(self.file_client.get(stored),
-                                 flag='unchanged',
-                                 backend=self.imdecode_backend)
-        results['gt_semantic_seg'] = label.squeeze().astype(np.uint8)
-        results['seg_fields'].append('gt_semantic_seg')
-        results['label_path'] = stored
+        filename = results['img_info']['filename']
+        # the prediction first, then the label: a label write of a visit always
+        # lands before that visit's prediction, so a current prediction implies a
+        # current label
+        prediction = read_prediction_file(prediction_file_in_store(self._preds_dir,
+                                                                   filename))
+        target = read_stored_label(label_file_in_store(self.store_dir, filename))
+        state = self._state.read()
+        version = INACTIVE if state is None else state.version
+        info = dict(state=version,
+                    pred_iter=None if prediction is None else prediction.iteration,
+                    changed=0,
+                    label=None)
+        if prediction is not None and version != INACTIVE:
+            base = target if target is not None else resize_label(
+                results['gt_semantic_seg'], prediction.full_shape)
+            new, changed = correct_with_prediction(base, prediction, state.active,
+                                                   state.threshold_bins)
+            if changed:
+                target = new
+                info.update(changed=changed, label=new)
+        results['correction'] = info
+        if target is not None:
+            results[CROP_REFERENCE] = results['gt_semantic_seg']
+            results['seg_fields'].append(CROP_REFERENCE)
+            results['gt_semantic_seg'] = target
         return results
 
     def __repr__(self):

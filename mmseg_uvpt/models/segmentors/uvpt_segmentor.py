@@ -139,10 +139,10 @@ class UVPTSegmentor(EncoderDecoder):
             feats, injected = self.backbone.forward_with_injected(img)
             if self.with_neck:
                 feats = self.neck(feats)
-            logits = self.decode_head(feats)
-        logits = F.interpolate(logits.float(), size=label_size, mode='bilinear',
+            head_logits = self.decode_head(feats)
+        logits = F.interpolate(head_logits.float(), size=label_size, mode='bilinear',
                                align_corners=self.train_align_corners)
-        return logits, injected
+        return logits, injected, head_logits
 
     def forward_train(self, img, img_metas, gt_semantic_seg, return_correction=False):
         """Losses of one multi-scale step.
@@ -174,13 +174,18 @@ class UVPTSegmentor(EncoderDecoder):
             'decode'))
         if not return_correction:
             return losses
-        return losses, self._correction(logits, label, img_metas)
+        return losses, self._correction([p[2] for p in passes], label, img_metas)
 
     @torch.no_grad()
     def _correction(self, logits, label, img_metas):
-        """Mixture argmax and max probability, and the label, detached on the CPU."""
-        mixture = mix_probabilities([x.softmax(dim=1) for x in logits],
-                                    self.pred_mix_logits)
+        """Mixture argmax and max probability, and the label, detached on the CPU.
+
+        ``logits`` are the heads' outputs, resized here with ``align_corners=False``
+        as the release resizes the logits of its stored prediction."""
+        mixture = mix_probabilities([
+            F.interpolate(x.float(), size=label.shape[-2:], mode='bilinear',
+                          align_corners=False).softmax(dim=1) for x in logits
+        ], self.pred_mix_logits)
         prob, pred = mixture.max(dim=1)
         return dict(pred=pred.to(torch.uint8).cpu(),
                     prob=prob.float().cpu(),
