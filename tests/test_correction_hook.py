@@ -140,6 +140,16 @@ def _previous(batch, t):
     return pred, prob
 
 
+def _start(root, work_dir, visits):
+    """A fresh run of the test hook after ``visits`` steps."""
+    hook, ckpt = _make_hook(work_dir)
+    runner = FakeRunner(work_dir, [hook, ckpt], meta=dict())
+    hook.before_run(runner)
+    for t in range(1, visits + 1):
+        _step(runner, hook, t, _load(root, work_dir, t))
+    return hook, runner
+
+
 def _release_tau(previous, q=0.5):
     """The release's tau_1 over the latest predictions: sorted quantised probs of
     class-1 pixels, the value at index round(q n)."""
@@ -233,11 +243,7 @@ def test_prefetched_sample_is_redone_exactly_on_the_training_thread(dataset):
     hook.after_run(runner)
 
     early = str(dataset / 'early')
-    hook, ckpt = _make_hook(early)
-    runner = FakeRunner(early, [hook, ckpt], meta=dict())
-    hook.before_run(runner)
-    for t in range(1, 5):
-        _step(runner, hook, t, _load(dataset, early, t))
+    hook, runner = _start(dataset, early, visits=4)
     prefetched = _load(dataset, early, 6)  # read ahead, during visit 5
     _step(runner, hook, 5, _load(dataset, early, 5))
     info = prefetched['img_metas'].data[0][0]['correction']
@@ -339,11 +345,7 @@ def test_a_failing_writer_stops_the_run_naming_the_file(dataset, monkeypatch):
     """Disk full while the background writer stores a prediction: the next check
     raises with the file's name; the last checkpoint's state and snapshot stay."""
     work_dir = str(dataset / 'work')
-    hook, ckpt = _make_hook(work_dir)
-    runner = FakeRunner(work_dir, [hook, ckpt], meta=dict())
-    hook.before_run(runner)
-    for t in range(1, 5):
-        _step(runner, hook, t, _load(dataset, work_dir, t))
+    hook, runner = _start(dataset, work_dir, visits=4)
     snapshot = osp.join(work_dir, 'correction', 'snapshots', 'iter_4')
     frozen_files = _store_files(snapshot)
     frozen_state = runner.meta['hook_msgs']['correction']
