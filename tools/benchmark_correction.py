@@ -3,6 +3,7 @@
     python tools/benchmark_correction.py                      # 1024x512, 512x512 crops
     python tools/benchmark_correction.py --images 12 --epochs 3 --step-ms 100
     python tools/benchmark_correction.py --out benchmarks/correction_cpu.json
+    python tools/benchmark_correction.py --codecs    # PNG vs zstd for one prediction
 
 Runs the real ``AdaptiveCorrectionHook`` (background writer, zstd store) and the real
 ``LoadCorrectedAnnotations`` on synthetic Cityscapes-sized data: ``--images`` images
@@ -82,7 +83,46 @@ def parse_args(argv):
                         'checkpoint interval)')
     parser.add_argument('--work-dir', help='keep the run folder here (default: temp)')
     parser.add_argument('--out', help='write the JSON report')
+    parser.add_argument('--codecs', action='store_true',
+                        help='only time the prediction file formats')
     return parser.parse_args(argv)
+
+
+def time_codecs(crop, repeats=20):
+    """ms to encode/decode one smooth crop prediction, and its KB, per format."""
+    import cv2
+    from mmseg_uvpt.datasets.label_correction import (Prediction, decode_prediction,
+                                                      encode_prediction)
+    prob, pred = smooth_logits(0, NUM_CLASSES, crop, crop).softmax(0).max(0)
+    pred, prob = pred.numpy().astype(np.uint8), quantise_prob(prob.numpy())
+    prediction = Prediction(1, (0, crop, 0, crop), (crop, crop), pred, prob)
+
+    def png():
+        return b''.join(cv2.imencode('.png', m, [cv2.IMWRITE_PNG_COMPRESSION, 3])[1]
+                        .tobytes() for m in (pred, prob))
+
+    def png_decode(_):
+        return [read_label_array(path) for path in paths]
+
+    paths = []
+    for name, m in (('pred', pred), ('prob', prob)):
+        paths.append(osp.join(tempfile.mkdtemp(), name + '.png'))
+        write_png_atomic(paths[-1], m)
+    rows = {}
+    for name, encode, decode in (('PNG (two maps, level 3)', png, png_decode),
+                                 ('zstd 1 + row delta', lambda: encode_prediction(
+                                     prediction), decode_prediction)):
+        data = encode()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            encode()
+        encode_ms = (time.perf_counter() - start) * 1e3 / repeats
+        start = time.perf_counter()
+        for _ in range(repeats):
+            decode(data)
+        decode_ms = (time.perf_counter() - start) * 1e3 / repeats
+        rows[name] = dict(encode_ms=encode_ms, decode_ms=decode_ms, kb=len(data) / 1024)
+    return rows
 
 
 def smooth_logits(seed, channels, height, width, cell=32):
@@ -348,6 +388,13 @@ def format_table(r):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(1)
+    if args.codecs:
+        rows = time_codecs(args.crop)
+        print('| format | encode (ms) | decode (ms) | size (KB) |\n|---|---|---|---|')
+        for name, r in rows.items():
+            print(f"| {name} | {r['encode_ms']:.2f} | {r['decode_ms']:.2f} | "
+                  f"{r['kb']:.0f} |")
+        return rows
     result = run(args)
     print(format_table(result))
     s = result['settings']

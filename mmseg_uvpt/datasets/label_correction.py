@@ -16,10 +16,10 @@ unflipped frame, padding dropped) and where that crop lies::
     body    zstd(pred bytes + row-delta prob bytes), uint8 [y2 - y1, x2 - x1] each
 
 The probability map is stored as differences along each row (mod 256): smooth maps
-then compress to about 60% of their plain zstd size at almost no cost. Measured on
-smooth 512x512 maps (tools/benchmark_correction.py --codecs): zstd level 1 with the
-row delta encodes in ~1.3 ms and decodes in ~0.9 ms to ~145 KB, against ~27 ms and
-~135 KB for two PNGs. ``iteration`` names the visit that wrote the file; the
+then compress to about 60% of their plain zstd size at almost no cost. On smooth
+512x512 maps (``tools/benchmark_correction.py --codecs``, see benchmarks/README.md)
+zstd level 1 with the row delta encodes about ten times faster than two PNGs at
+a similar size. ``iteration`` names the visit that wrote the file; the
 correction hook uses it to tell a current prediction from a stale one.
 """
 import collections
