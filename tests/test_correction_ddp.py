@@ -1,5 +1,6 @@
 """The hook under 2-process (gloo) distributed training: shared queue and histogram,
-an image repeated across ranks in one iteration handled once, one snapshot."""
+an image repeated across ranks in one iteration handled once, one snapshot, and a
+sample whose loader read ahead of another rank's write redone from that write."""
 import logging
 import os.path as osp
 
@@ -12,12 +13,15 @@ from mmcv.runner import CheckpointHook
 
 from mmseg_uvpt.correction import AdaptiveCorrectionHook
 from mmseg_uvpt.correction.threshold import class_prob_histogram
+from mmseg_uvpt.datasets.file_io import write_png_atomic
 
 # (image, class predicted everywhere) per iteration and rank; iteration 2 gives
 # image b to both ranks, as DistributedSampler does when it pads an epoch
 PLAN = {1: [('a.png', 0), ('b.png', 1)], 2: [('b.png', 2), ('b.png', 0)]}
-# what an in-time label loader records: no class active, b's prediction of iteration 1
-LOADED = {1: [None, None], 2: [1, 1]}
+# what the label loaders record: no class active; at iteration 2 rank 1's loader saw
+# b's prediction of iteration 1 (written by rank 1), rank 0's loader read b before
+# that write landed, so rank 0 must redo b from the store
+LOADED = {1: [None, None], 2: [None, 1]}
 
 
 class FakeRunner:
@@ -37,11 +41,12 @@ def _worker(rank, work_dir, init_file):
                                       plot=False)
         runner = FakeRunner(work_dir, [hook, CheckpointHook(interval=2, by_epoch=False)])
         hook.before_run(runner)
+        trained = []
         for t, samples in PLAN.items():
             name, cls = samples[rank]
             meta = dict(ori_filename=name, ori_shape=(4, 6, 3), flip=False,
                         flip_direction='horizontal', crop_bbox=(0, 4, 0, 6),
-                        label_path='unused.png',
+                        label_path=osp.join(work_dir, 'ann', name),
                         correction=dict(state=-1, pred_iter=LOADED[t][rank], changed=0,
                                         label=None))
             pred = torch.full((1, 4, 6), cls, dtype=torch.uint8)
@@ -49,6 +54,7 @@ def _worker(rank, work_dir, init_file):
             runner.data_batch = dict(img_metas=DataContainer([[meta]], cpu_only=True),
                                      gt_semantic_seg=DataContainer([pred[:, None]]))
             hook.before_train_iter(runner)
+            trained.append(runner.data_batch['gt_semantic_seg'].data[0][0, 0].numpy())
             runner.outputs = dict(correction=dict(
                 pred=pred, prob=torch.full((1, 4, 6), 0.8), label=pred.clone(),
                 img_metas=[meta]))
@@ -56,13 +62,16 @@ def _worker(rank, work_dir, init_file):
         state = hook.controller.state_dict()
         hook.after_run(runner)
         np.savez(osp.join(work_dir, f'rank{rank}.npz'), hist=state['hist'].numpy(),
-                 count=state['queue']['count'], inter=state['queue']['inter'].numpy())
+                 count=state['queue']['count'], inter=state['queue']['inter'].numpy(),
+                 trained=np.stack(trained))
     finally:
         dist.destroy_process_group()
 
 
 def test_two_ranks_share_state_and_store(tmp_path):
     work_dir = str(tmp_path)
+    for name, value in (('a.png', 1), ('b.png', 2)):  # the dataset's labels
+        write_png_atomic(str(tmp_path / 'ann' / name), np.full((4, 6), value, np.uint8))
     # fork: the children need no re-import of torch/mmcv (seconds instead of a minute)
     mp.start_processes(_worker, args=(work_dir, str(tmp_path / 'init')), nprocs=2,
                        join=True, start_method='fork')
@@ -81,3 +90,6 @@ def test_two_ranks_share_state_and_store(tmp_path):
                  for n in ('a.png', 'b.png'))
     assert np.array_equal(ranks[0]['hist'], stored)
     assert store.list_snapshots() == ['iter_2']
+    # rank 0's redone sample b trains on b's label (nothing active), rank 1's in-time
+    # one on the batch as loaded
+    assert (ranks[0]['trained'][1] == 2).all() and (ranks[1]['trained'][1] == 0).all()
