@@ -41,8 +41,8 @@ def adapted(tmp_path_factory):
     source_model, model = uvpt_models()
     source = save_source_checkpoint(source_model, root / 'source.pth')
     # the prompted model's half-scale pass needs crops of 64 pixels
-    train = dict(type='UVPTCityscapesDataset', data_root=data, img_dir='leftImg8bit/train',
-                 ann_dir='gtFine/train',
+    train = dict(type='UVPTCityscapesDataset', data_root=data,
+                 img_dir='leftImg8bit/train', ann_dir='gtFine/train',
                  pipeline=train_pipeline(img_scale=(IMG_W, IMG_H), crop_size=(64, 64)))
     config = dump_config(run_config(data, model, max_iters=2, ckpt_interval=2,
                                     train=train, img_scale=(IMG_W, IMG_H),

@@ -41,8 +41,8 @@ def adaptation_config(data, source, path, **extra):
     """A 4-iteration adaptation of the tiny prompted MiT, checkpoints at 2 and 4
     (its half-scale pass needs crops of 64 pixels)."""
     _, model = uvpt_models()
-    train = dict(type='UVPTCityscapesDataset', data_root=data, img_dir='leftImg8bit/train',
-                 ann_dir='gtFine/train',
+    train = dict(type='UVPTCityscapesDataset', data_root=data,
+                 img_dir='leftImg8bit/train', ann_dir='gtFine/train',
                  pipeline=train_pipeline(img_scale=SIZE, crop_size=(64, 64)))
     cfg = run_config(data, model, max_iters=4, ckpt_interval=2, eval_interval=4,
                      train=train, img_scale=SIZE, source_checkpoint=source, **extra)

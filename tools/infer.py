@@ -1,7 +1,8 @@
 """Segment your own images, folders of images and videos with a trained model.
 
-    python tools/infer.py configs/toy/uvpt_mit-tiny.py work_dirs/toy_demo/uvpt/latest.pth \
-        my_photos/ dashcam.mp4 --out work_dirs/infer [--raw] [--amp bf16] [--scale 0.5]
+    python tools/infer.py configs/toy/uvpt_mit-tiny.py \
+        work_dirs/toy_demo/uvpt/latest.pth my_photos/ dashcam.mp4 \
+        --out work_dirs/infer [--raw] [--amp bf16] [--scale 0.5]
 
 Writes colour-coded predictions (``color/``), overlays (``overlay/``), with ``--raw``
 the train ids (``labels/``), and an overlay video per video (``video/``). See

@@ -120,7 +120,8 @@ def _frozen_from(source_path, record, checkpoint_path):
     state = _source_state(source_path)
     expected = record['frozen_tensors']
     missing = [k for k in expected if k not in state]
-    changed = [k for k in expected if k in state and tensor_sha256(state[k]) != expected[k]]
+    changed = [k for k in expected
+               if k in state and tensor_sha256(state[k]) != expected[k]]
     if missing or changed:
         parts = []
         if changed:
