@@ -24,6 +24,10 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    # as mmseg_uvpt.utils.cli_errors.add_debug_arg; the package is imported after
+    # parsing, so that --help stays fast
+    parser.add_argument('--debug', action='store_true',
+                        help='show the traceback of an input error (or UVPT_DEBUG=1)')
     return parser.parse_args(argv)
 
 
@@ -31,7 +35,8 @@ def main(argv=None):
     args = parse_args(argv)
     # imported after parsing so that --help and argument errors stay fast
     from mmseg_uvpt.apis.pseudo_label import generate_pseudo_labels
-    from mmseg_uvpt.utils.config_checks import (check_cfg_options, check_config_file,
+    from mmseg_uvpt.utils.config_checks import (ConfigError, check_cfg_options,
+                                                check_config_file, check_dataset_paths,
                                                 check_file)
     from mmseg_uvpt.utils.distributed import init_distributed
 
@@ -42,9 +47,10 @@ def main(argv=None):
     checkpoint = args.checkpoint or cfg.get('source_checkpoint')
     out_dir = args.pseudo_label_dir or cfg.get('pseudo_label_dir')
     if not out_dir:
-        sys.exit(f'generate_pseudo_label.py: give --pseudo_label_dir or set '
-                 f'pseudo_label_dir in {args.config}')
+        raise ConfigError(f'give --pseudo_label_dir or set pseudo_label_dir in '
+                          f'{args.config}')
     check_file(checkpoint, '--checkpoint' if args.checkpoint else 'source_checkpoint')
+    check_dataset_paths(cfg, ('pseudo_label', ), need_labels=False)
     info = init_distributed(args.launcher, cfg.get('dist_params'))
     manifest = generate_pseudo_labels(cfg, checkpoint, out_dir)
     if info.rank == 0:
@@ -53,4 +59,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from mmseg_uvpt.utils.cli_errors import run_script
+    sys.exit(run_script(main, 'generate_pseudo_label.py'))

@@ -7,7 +7,10 @@ Trains whatever segmentor the config builds (EncoderDecoder + DAFormerHead, or
 SourceGtASegmentor). ``main(argv)`` returns the run summary of
 :func:`mmseg_uvpt.apis.run_training`.
 """
+import sys
+
 from mmseg_uvpt.apis import pretrain_main
+from mmseg_uvpt.utils.cli_errors import run_script
 
 
 def main(argv=None):
@@ -15,4 +18,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_script(main, 'pretrain.py'))

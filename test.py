@@ -7,7 +7,10 @@ Prints the per-class table and the mIoU over all classes (plus mIoU16/mIoU13 whe
 the dataset config has ``eval_subsets``) and writes them as JSON (``--out`` or the
 work dir). ``main(argv)`` returns :func:`mmseg_uvpt.apis.run_test`'s summary.
 """
+import sys
+
 from mmseg_uvpt.apis import evaluate_main
+from mmseg_uvpt.utils.cli_errors import run_script
 
 
 def main(argv=None):
@@ -15,4 +18,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_script(main, 'test.py'))

@@ -8,7 +8,10 @@ or config key ``source_checkpoint``), wires the pseudo-label correction to the w
 dir and trains with periodic evaluation, keeping the best checkpoint by mIoU.
 ``main(argv)`` returns the run summary of :func:`mmseg_uvpt.apis.run_training`.
 """
+import sys
+
 from mmseg_uvpt.apis import train_main
+from mmseg_uvpt.utils.cli_errors import run_script
 
 
 def main(argv=None):
@@ -16,4 +19,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_script(main, 'train.py'))

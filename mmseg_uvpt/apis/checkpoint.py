@@ -1,9 +1,11 @@
-"""Checkpoint contents that load with ``weights_only=True``, and strict model loading."""
+"""Checkpoint contents that load with ``weights_only=True``, and strict model loading
+(full and prompt-only checkpoints)."""
 import numpy as np
 import torch
 
-from ..utils import CheckpointError, load_checkpoint_file
-from ..utils.source_checkpoint import unwrap_state_dict
+from ..utils import CheckpointError
+from ..utils.checkpoint_fit import fit_error
+from ..utils.prompt_only import load_full_state
 
 #: leaf types torch's weights-only unpickler accepts
 _SAFE_LEAVES = (str, bytes, int, float, complex, bool, type(None), torch.Tensor,
@@ -38,28 +40,40 @@ def to_checkpoint_safe(obj, key='checkpoint'):
         'refuses; store tensors, numbers, strings and plain containers only')
 
 
-def load_model_checkpoint(model, path, logger=None):
-    """Load a full trained checkpoint into ``model``, every key and shape matching.
+def load_state_strictly(model, state, path, checkpoint=None):
+    """``model.load_state_dict(state, strict=True)`` after checking keys and shapes, so
+    that a file that does not fit is one message saying what it is (see
+    :func:`~mmseg_uvpt.utils.checkpoint_fit.fit_error`) and the model is untouched."""
+    model = getattr(model, 'module', model)
+    own = model.state_dict()
+    fits = set(own) == set(state) and all(
+        getattr(state[k], 'shape', None) == v.shape for k, v in own.items())
+    if not fits:
+        raise fit_error(path, state, own, checkpoint=checkpoint)
+    model.load_state_dict(state, strict=True)
+
+
+def load_model_checkpoint(model, path, logger=None, source_checkpoint=None):
+    """Load a full or prompt-only trained checkpoint into ``model``, every key and
+    shape matching.
 
     Args:
         model (nn.Module): the model built from the config (wrappers are unwrapped).
         path (str): the checkpoint.
         logger (logging.Logger | None): gets a one-line report.
+        source_checkpoint (str | None): for a prompt-only checkpoint, the source
+            checkpoint to try before the recorded one (``--source-checkpoint`` or the
+            config's ``source_checkpoint``).
 
     Returns:
         dict: the loaded checkpoint (``meta`` etc.).
 
     Raises:
-        CheckpointError: the file is missing, unsafe, or does not fit the model.
+        CheckpointError: the file (or the source of a prompt-only one) is missing,
+            unsafe, or does not fit the model.
     """
-    checkpoint = load_checkpoint_file(path)
-    state = unwrap_state_dict(checkpoint, path)
-    model = getattr(model, 'module', model)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise CheckpointError(
-            f'checkpoint {path} does not fit the model of the config: {err}') from None
+    checkpoint, state, _ = load_full_state(path, source_checkpoint, logger)
+    load_state_strictly(model, state, path, checkpoint)
     if logger is not None:
         logger.info(f'loaded {len(state)} tensors from {path}')
     return checkpoint

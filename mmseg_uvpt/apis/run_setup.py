@@ -21,6 +21,7 @@ from mmcv.utils.logging import logger_initialized
 from mmseg.apis import init_random_seed, set_random_seed
 from mmseg.utils import collect_env, get_root_logger
 
+from ..utils.cli_errors import add_debug_arg
 from ..utils.config_checks import (check_cfg_options, check_config_file,
                                    check_dataset_paths, check_file)
 from ..utils.distributed import LAUNCHERS, DistInfo, init_distributed
@@ -34,7 +35,7 @@ def cli_argv(argv):
 
 
 def add_common_args(parser):
-    """Options of every stage script: ``--cfg-options`` and ``--launcher``."""
+    """Options of every stage script: ``--cfg-options``, ``--launcher``, ``--debug``."""
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config keys, e.g. optimizer.lr=1e-5 (the key must exist)')
@@ -42,6 +43,7 @@ def add_common_args(parser):
                         help='job launcher: none, pytorch (torchrun), slurm, mpi')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
                         help=argparse.SUPPRESS)
+    add_debug_arg(parser)
 
 
 def build_train_parser(description, adaptation=False):

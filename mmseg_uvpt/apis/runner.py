@@ -14,6 +14,10 @@ What it changes in mmcv's ``IterBasedRunner`` and why:
 - hooks may define ``before_save_checkpoint(runner, checkpoint)`` (may add entries
   to the dict before it is written) and ``after_load_checkpoint(runner,
   checkpoint)`` (called by :meth:`resume`), as in mmengine;
+- with a source checkpoint set (:meth:`use_source_checkpoint`, adaptation runs),
+  checkpoints are prompt-only: the frozen parameters are left out and rebuilt from
+  the source on loading (:mod:`mmseg_uvpt.utils.prompt_only`); ``resume`` and
+  ``load_checkpoint`` accept full and prompt-only checkpoints;
 - no fixed sleeps at epoch ends and at the end of the run.
 """
 import os
@@ -26,8 +30,10 @@ from mmcv.runner.checkpoint import get_state_dict, weights_to_cpu
 from mmcv.runner.utils import get_host_info
 from torch.optim import Optimizer
 
-from ..utils import CheckpointError, atomic_save, load_checkpoint_file
-from .checkpoint import to_checkpoint_safe
+from ..utils import CheckpointError, atomic_save
+from ..utils.prompt_only import (PROMPT_ONLY_KEY, FrozenHashCache, check_source_matches,
+                                 is_prompt_only, load_full_state, split_prompt_only)
+from .checkpoint import load_state_strictly, to_checkpoint_safe
 from .data import ResumableIterLoader
 from .rng import gather_rng_states, restore_rank_rng_state
 
@@ -60,6 +66,23 @@ class UVPTIterBasedRunner(IterBasedRunner):
         self._in_after_train_iter = False
         self._rng_states = None
         self._resumed_runtime = None
+        self._source_checkpoint = None
+        self._prompt_only = False
+        self._frozen_hashes = FrozenHashCache()
+        self._source_checked = False
+
+    def use_source_checkpoint(self, path, prompt_only):
+        """The run's source checkpoint: tried first when a prompt-only checkpoint is
+        resumed or loaded, and with ``prompt_only`` the source that saved checkpoints
+        refer to instead of holding the frozen parameters.
+
+        Args:
+            path (str | None): the source checkpoint (None: none known).
+            prompt_only (bool): save prompt-only checkpoints (needs ``path``).
+        """
+        self._source_checkpoint = path
+        self._prompt_only = bool(prompt_only)
+        self._source_checked = False
 
     # --- hooks ------------------------------------------------------------------
     def register_checkpoint_hook(self, checkpoint_config):
@@ -154,20 +177,68 @@ class UVPTIterBasedRunner(IterBasedRunner):
             runtime['train_loader'] = self._train_loader.state_dict()
         checkpoint = dict(meta=meta, state_dict=weights_to_cpu(get_state_dict(model)),
                           runtime=runtime)
+        if self._prompt_only_ready(model):
+            checkpoint['state_dict'], checkpoint[PROMPT_ONLY_KEY] = split_prompt_only(
+                checkpoint['state_dict'], self._frozen_hashes.hashes(model),
+                self._source_checkpoint)
         if save_optimizer and isinstance(self.optimizer, Optimizer):
             checkpoint['optimizer'] = self.optimizer.state_dict()
         elif save_optimizer and isinstance(self.optimizer, dict):
             checkpoint['optimizer'] = {k: o.state_dict()
                                        for k, o in self.optimizer.items()}
         self._call_optional_hook('before_save_checkpoint', checkpoint)
-        for key in ('meta', 'runtime'):
-            checkpoint[key] = to_checkpoint_safe(checkpoint[key], key)
+        for key in ('meta', 'runtime', PROMPT_ONLY_KEY):
+            if key in checkpoint:
+                checkpoint[key] = to_checkpoint_safe(checkpoint[key], key)
         filename = filename_tmpl.format(done)
         path = osp.join(out_dir, filename)
         atomic_save(checkpoint, path)
         if create_symlink:
             _atomic_symlink(filename, osp.join(out_dir, 'latest.pth'))
         return path
+
+    def _prompt_only_ready(self, model):
+        """True when this save may be prompt-only: the source checkpoint holds the
+        model's frozen tensors (checked once a run). Otherwise the run warns once and
+        keeps writing full checkpoints, so that no file depends on a source that
+        cannot rebuild it."""
+        if not self._prompt_only:
+            return False
+        if not self._source_checked:
+            self._source_checked = True
+            try:
+                if not self._source_checkpoint:
+                    raise CheckpointError('the run has no source checkpoint')
+                _, record = split_prompt_only({}, self._frozen_hashes.hashes(model),
+                                              self._source_checkpoint)
+                if not record['frozen_tensors']:
+                    raise CheckpointError('the model has no frozen parameters')
+                check_source_matches(record, self._source_checkpoint, 'this run')
+            except CheckpointError as err:
+                self.logger.warning(f'saving full checkpoints, not prompt-only: {err}')
+                self._prompt_only = False
+        return self._prompt_only
+
+    def _load_full(self, path):
+        """``(checkpoint, full state dict)``; a prompt-only checkpoint is rebuilt
+        with this run's source checkpoint or the one it records, and that source
+        becomes the run's."""
+        checkpoint, state, used = load_full_state(path, self._source_checkpoint,
+                                                  self.logger)
+        if used is not None and used != self._source_checkpoint:
+            self._source_checkpoint, self._source_checked = used, False
+        return checkpoint, state
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=False,
+                        revise_keys=((r'^module.', ''), )):
+        """mmcv's ``load_from``; a prompt-only checkpoint is rebuilt with its source
+        and loaded strictly."""
+        checkpoint, state = self._load_full(filename)
+        if not is_prompt_only(checkpoint):
+            return super().load_checkpoint(filename, map_location, strict, revise_keys)
+        load_state_strictly(self.model, state, filename, checkpoint)
+        self.logger.info(f'load checkpoint from {filename}')
+        return checkpoint
 
     def resume(self, checkpoint, resume_optimizer=True, map_location='cpu'):
         """Restore weights (strictly), optimizer, iteration, epoch, ``hook_msgs``,
@@ -177,17 +248,12 @@ class UVPTIterBasedRunner(IterBasedRunner):
         the model's device by ``load_state_dict``.
         """
         path = checkpoint
-        checkpoint = load_checkpoint_file(path, map_location='cpu')
+        checkpoint, state = self._load_full(path)
         missing = [k for k in ('meta', 'state_dict') if k not in checkpoint]
         if missing:
             raise CheckpointError(f'checkpoint {path} cannot be resumed from: it has no '
                                   f'{" or ".join(missing)} (not a training checkpoint)')
-        model = getattr(self.model, 'module', self.model)
-        try:
-            model.load_state_dict(checkpoint['state_dict'], strict=True)
-        except RuntimeError as err:
-            raise CheckpointError(f'checkpoint {path} does not fit the model: {err}') \
-                from None
+        load_state_strictly(self.model, state, path, checkpoint)
         meta = checkpoint['meta']
         self._epoch = int(meta['epoch'])
         self._iter = int(meta['iter'])

@@ -78,6 +78,9 @@ def run_training(args, argv, adaptation):
     source = None
     if adaptation:
         source = _check_source_checkpoint(cfg)
+        # adapted checkpoints leave out the frozen backbone (it is in the source
+        # checkpoint); prompt_only_checkpoints=False in the config writes full ones
+        cfg.setdefault('prompt_only_checkpoints', True)
         configure_correction(cfg, cfg.work_dir)
     stage = 'train' if adaptation else 'pretrain'
     ctx = setup_run(cfg, args, argv, stage)

@@ -29,7 +29,11 @@ def build_test_parser():
     """mmseg 0.x ``tools/test.py`` options (``--out`` writes JSON metrics)."""
     parser = argparse.ArgumentParser(description='evaluate a trained segmentor')
     parser.add_argument('config', help='test config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file (full or prompt-only)')
+    parser.add_argument('--source-checkpoint',
+                        help='source checkpoint of a prompt-only checkpoint, if not '
+                             'where it was at training time (default: the config\'s '
+                             'source_checkpoint, then the recorded path)')
     parser.add_argument('--work-dir', help='folder for the log and the metrics JSON')
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument('--eval', type=str, nargs='+',
@@ -89,8 +93,8 @@ def _write_json(path, payload):
 def run_test(args, argv):
     """Evaluate ``args.checkpoint``; returns ``dict(metrics, means, json, show_dir)``
     (metrics/means None without ``--eval``; on ranks > 0 as well)."""
-    _check_args(args)
     cfg = load_config(args)
+    _check_args(args)
     if args.aug_test:
         _enable_aug_test(cfg)
     cfg.data.test.test_mode = True
@@ -107,7 +111,9 @@ def run_test(args, argv):
         loader = build_loader(dataset, loader_settings(cfg.data, 'test'), ctx.dist,
                               train=False)
         model = build_segmentor(cfg.model, train_cfg=None, test_cfg=cfg.get('test_cfg'))
-        checkpoint = load_model_checkpoint(model, args.checkpoint, ctx.logger)
+        checkpoint = load_model_checkpoint(
+            model, args.checkpoint, ctx.logger,
+            source_checkpoint=args.source_checkpoint or cfg.get('source_checkpoint'))
         meta = checkpoint.get('meta', {}) if isinstance(checkpoint, dict) else {}
         model.CLASSES = meta.get('CLASSES', dataset.CLASSES)
         model.PALETTE = meta.get('PALETTE', dataset.PALETTE)

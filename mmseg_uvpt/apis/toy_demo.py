@@ -58,12 +58,14 @@ def write_grid(cfg_path, checkpoints, out_path, num_images=4):
         out_path (str): the PNG to write.
         num_images (int): rows.
     """
-    from mmseg.apis import inference_segmentor, init_segmentor
+    from mmseg.apis import inference_segmentor
     from mmseg.datasets import build_dataset
+
+    from .inference import init_adapted_segmentor
 
     dataset = build_dataset(mmcv.Config.fromfile(cfg_path).data.test)
     picks = np.linspace(0, len(dataset) - 1, num_images).round().astype(int)
-    models = {name: init_segmentor(cfg, ckpt, device='cpu')
+    models = {name: init_adapted_segmentor(cfg, ckpt, device='cpu')
               for name, (cfg, ckpt) in checkpoints.items()}
     rows = []
     for index in picks:

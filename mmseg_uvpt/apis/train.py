@@ -90,7 +90,8 @@ def train_segmentor(model, datasets, cfg, info, validate=True, timestamp=None,
             ``optimizer_config``, ``lr_config``, ``runner``, ``checkpoint_config``,
             ``log_config``, ``evaluation``, ``custom_hooks``, ``workflow``,
             ``resume_from``, ``load_from``, ``auto_resume``, ``seed``, ``sync_bn``,
-            ``find_unused_parameters``, ``work_dir``).
+            ``find_unused_parameters``, ``work_dir``, ``source_checkpoint``,
+            ``prompt_only_checkpoints``).
         info (DistInfo): process placement.
         validate (bool): evaluate on ``cfg.data.val`` during training.
         timestamp (str | None): names the JSON log.
@@ -111,6 +112,8 @@ def train_segmentor(model, datasets, cfg, info, validate=True, timestamp=None,
         model=model, batch_processor=None, optimizer=optimizer, work_dir=cfg.work_dir,
         logger=logger, meta=dict(meta or {})))
     runner.timestamp = timestamp
+    runner.use_source_checkpoint(cfg.get('source_checkpoint'),
+                                 cfg.get('prompt_only_checkpoints', False))
     runner.register_training_hooks(
         copy.deepcopy(cfg.lr_config), copy.deepcopy(cfg.optimizer_config),
         copy.deepcopy(cfg.checkpoint_config), copy.deepcopy(cfg.log_config),

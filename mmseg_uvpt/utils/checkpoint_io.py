@@ -9,6 +9,7 @@ import os
 import pickle
 import tempfile
 import warnings
+import zipfile
 
 import torch
 
@@ -17,6 +18,15 @@ TRUST_ENV = 'UVPT_TRUST_CHECKPOINTS'
 
 class CheckpointError(RuntimeError):
     """A checkpoint file is missing, unreadable or does not fit the model."""
+
+
+def _looks_like_torch_file(path):
+    """A ``torch.save`` zip archive or a legacy pickle (protocol 2+ starts with
+    0x80), so that a damaged or foreign file is not reported as unsafe pickle."""
+    if zipfile.is_zipfile(path):
+        return True
+    with open(path, 'rb') as f:
+        return f.read(1) == b'\x80'
 
 
 def load_checkpoint_file(path, map_location='cpu'):
@@ -32,6 +42,9 @@ def load_checkpoint_file(path, map_location='cpu'):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise CheckpointError(f'checkpoint {path} does not exist')
+    if not _looks_like_torch_file(path):
+        raise CheckpointError(f'checkpoint {path} cannot be read: it is not a PyTorch '
+                              'file (neither a torch.save zip archive nor a pickle)')
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -68,3 +81,27 @@ def atomic_save(obj, path):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+#: keys of the adaptation model that a source checkpoint does not have
+FRESH_PREFIXES = ('backbone.prompt_adapter.', 'pred_mix_logits', 'prompt_mix_logits')
+
+
+def is_fresh_key(key):
+    """True for adapter and mixture keys, which are trained from scratch."""
+    return key.startswith(FRESH_PREFIXES)
+
+
+def unwrap_state_dict(checkpoint, path):
+    """The state dict inside a checkpoint (``state_dict``/``model`` wrappers and a
+    ``module.`` prefix tolerated)."""
+    state = checkpoint
+    for wrapper in ('state_dict', 'model'):
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+            break
+    if not isinstance(state, dict) or not state:
+        raise CheckpointError(f'checkpoint {path} holds no state dict')
+    if all(k.startswith('module.') for k in state):
+        state = {k[len('module.'):]: v for k, v in state.items()}
+    return state

@@ -16,6 +16,7 @@ OPTIONAL_KEYS = (
     'auto_resume', 'cudnn_benchmark', 'custom_hooks', 'data_check_files', 'device',
     'dist_params',
     'evaluation', 'find_unused_parameters', 'gpu_ids', 'load_from', 'resume_from',
+    'prompt_only_checkpoints',
     'seed', 'source_checkpoint', 'sync_bn', 'work_dir', 'checkpoint_config',
     'data.train_dataloader', 'data.val_dataloader', 'data.test_dataloader',
 )

@@ -18,37 +18,9 @@ from typing import Callable, NamedTuple, Optional, Union
 
 from mmcv.utils import print_log
 
-from .checkpoint_io import CheckpointError, atomic_save, load_checkpoint_file
-
-#: keys of the adaptation model that a source checkpoint does not have
-FRESH_PREFIXES = ('backbone.prompt_adapter.', 'pred_mix_logits', 'prompt_mix_logits')
-
-
-def is_fresh_key(key):
-    """True for adapter and mixture keys, which are trained from scratch."""
-    return key.startswith(FRESH_PREFIXES)
-
-
-def unwrap_state_dict(checkpoint, path):
-    """The state dict inside a checkpoint (``state_dict``/``model`` wrappers and a
-    ``module.`` prefix tolerated)."""
-    state = checkpoint
-    for wrapper in ('state_dict', 'model'):
-        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
-            state = state[wrapper]
-            break
-    if not isinstance(state, dict) or not state:
-        raise CheckpointError(f'checkpoint {path} holds no state dict')
-    if all(k.startswith('module.') for k in state):
-        state = {k[len('module.'):]: v for k, v in state.items()}
-    return state
-
-
-def _summarise(keys, limit=20):
-    keys = sorted(keys)
-    more = f' ... and {len(keys) - limit} more' if len(keys) > limit else ''
-    return ', '.join(keys[:limit]) + more
-
+from .checkpoint_fit import fit_error, summarise_keys
+from .checkpoint_io import (FRESH_PREFIXES, CheckpointError, atomic_save,  # noqa: F401
+                            is_fresh_key, load_checkpoint_file, unwrap_state_dict)
 
 #: key prefix of the Source-GtA segmentor's augmentation-tied heads
 SOURCE_GTA_TRAINING_HEADS = 'aug_heads.'
@@ -87,20 +59,9 @@ def load_source_checkpoint(model, path, logger=None):
     unused = [k for k in state if k not in own]
     mismatched = [f'{k} (file {tuple(state[k].shape)}, model {tuple(own[k].shape)})'
                   for k in own if k in state and state[k].shape != own[k].shape]
-    problems = []
-    if adapter_in_file:
-        problems.append('adapter/mixture keys, so it is not a source model (use '
-                        f'load_from or resume for adapted models): '
-                        f'{_summarise(adapter_in_file)}')
-    if missing:
-        problems.append(f'missing keys the model needs: {_summarise(missing)}')
-    if unused:
-        problems.append(f'unexpected keys the model lacks: {_summarise(unused)}')
-    if mismatched:
-        problems.append(f'shape mismatches: {_summarise(mismatched)}')
-    if problems:
-        raise CheckpointError(f'source checkpoint {path} does not fit the model: '
-                              + '; '.join(problems))
+    if adapter_in_file or missing or unused or mismatched:
+        raise fit_error(path, state, own, role='source', missing=missing,
+                        unexpected=unused + adapter_in_file, mismatched=mismatched)
 
     loaded = [k for k in own if k in state]
     fresh = [k for k in own if k not in state]
@@ -108,7 +69,7 @@ def load_source_checkpoint(model, path, logger=None):
     print_log(f'source checkpoint {path}: loaded {len(loaded)} keys, '
               f'{len(fresh)} new (adapter/mixture, freshly initialised), '
               f'{len(training_heads)} unused (Source-GtA training heads)', logger=logger)
-    print_log('new keys: ' + _summarise(fresh, limit=10), logger=logger)
+    print_log('new keys: ' + summarise_keys(fresh, limit=10), logger=logger)
     return dict(loaded=loaded, fresh=fresh, unused=training_heads)
 
 
@@ -176,7 +137,7 @@ def convert_checkpoint_file(src, dst, convert, allow_unmapped=False, logger=None
         print_log(f'dropped {key}: {dropped[key]}', logger=logger)
     if unmapped:
         message = (f'{src}: {len(unmapped)} keys have no mapping: '
-                   + _summarise(unmapped, limit=len(unmapped)))
+                   + summarise_keys(unmapped, limit=len(unmapped)))
         if not allow_unmapped:
             raise CheckpointError(message + '. Nothing was written; pass '
                                   '--allow-unmapped to write the mapped keys only.')

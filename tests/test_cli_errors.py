@@ -1,0 +1,197 @@
+"""Input errors at the command line: one short line, exit status 2, the traceback only
+with --debug or UVPT_DEBUG=1; and a checkpoint that does not fit says what it is and
+which config or option fits it."""
+import importlib.util
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import mmseg_uvpt  # noqa: F401
+from mmseg_uvpt.utils import CheckpointError
+from mmseg_uvpt.utils.checkpoint_fit import describe, fit_error, kind_of
+from mmseg_uvpt.utils.cli_errors import run_script
+from mmseg_uvpt.utils.config_checks import ConfigError
+from test_apis_support import (REPO, dump_config, run_config, save_source_checkpoint,
+                               uvpt_models, write_cityscapes_like)
+
+
+def _script(name):
+    """``main`` of a script of the checkout (``train.py``, ``tools/infer.py``)."""
+    spec = importlib.util.spec_from_file_location(
+        'script_' + name.replace('/', '_')[:-3], osp.join(REPO, name))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp('cli')
+    data = write_cityscapes_like(str(root / 'data'), n_train=2, n_val=1)
+    source_model, adapt_model = uvpt_models()
+    source = save_source_checkpoint(source_model, root / 'source.pth')
+    adapted = save_source_checkpoint(adapt_model, root / 'adapted.pth')
+    config = dump_config(run_config(data, adapt_model, source_checkpoint=source),
+                         root / 'uvpt.py')
+    source_config = dump_config(run_config(data, source_model), root / 'source_cfg.py')
+    junk = root / 'junk.pth'
+    junk.write_bytes(b'not a checkpoint at all')
+    return dict(root=root, data=data, source=source, adapted=adapted, config=config,
+                source_config=source_config, junk=str(junk))
+
+
+def run(capsys, script, argv):
+    """``(exit status, stderr lines)`` of ``script``'s main through run_script."""
+    capsys.readouterr()
+    status = run_script(_script(script), osp.basename(script), argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    return status, err
+
+
+def _assert_one_line(status, err, prog, *fragments):
+    assert status == 2
+    last = err[-1]
+    assert last.startswith(f'{prog}: error: '), err
+    assert not any('Traceback' in line for line in err)
+    for fragment in fragments:
+        assert fragment in last, (fragment, last)
+    return last
+
+
+def test_missing_config(setup, capsys, tmp_path):
+    missing = str(tmp_path / 'nope.py')
+    for script, argv in (('pretrain.py', [missing]), ('train.py', [missing]),
+                         ('test.py', [missing, setup['source'], '--eval', 'mIoU']),
+                         ('generate_pseudo_label.py', ['--config', missing]),
+                         ('tools/infer.py', [missing, setup['source'], setup['data'],
+                                             '--out', str(tmp_path)])):
+        status, err = run(capsys, script, argv)
+        _assert_one_line(status, err, osp.basename(script),
+                         f'config file {missing} does not exist')
+
+
+def test_missing_data_folder(setup, capsys, tmp_path):
+    status, err = run(capsys, 'train.py', [
+        setup['config'], '--work-dir', str(tmp_path), '--cfg-options',
+        'data.train.img_dir=nowhere'])
+    _assert_one_line(status, err, 'train.py', 'data.train.img_dir: folder',
+                     'nowhere does not exist')
+    status, err = run(capsys, 'generate_pseudo_label.py', [
+        '--config',
+        osp.join(REPO, 'configs/pseudo_label/mit-b5_standard_gta52cityscapes.py'),
+        '--checkpoint', setup['source'], '--pseudo_label_dir', str(tmp_path / 'pl'),
+        '--cfg-options', f'data.pseudo_label.data_root={tmp_path}/none'])
+    _assert_one_line(status, err, 'generate_pseudo_label.py',
+                     f'data.pseudo_label.data_root: folder {tmp_path}/none does not')
+    status, err = run(capsys, 'tools/infer.py', [
+        setup['config'], setup['adapted'], str(tmp_path / 'no_images'),
+        '--out', str(tmp_path / 'o')])
+    _assert_one_line(status, err, 'infer.py', 'no_images does not exist')
+
+
+def test_unreadable_checkpoint(setup, capsys, tmp_path):
+    status, err = run(capsys, 'test.py', [setup['source_config'], setup['junk'],
+                                          '--eval', 'mIoU', '--work-dir', str(tmp_path)])
+    _assert_one_line(status, err, 'test.py', f'checkpoint {setup["junk"]} cannot be read')
+    status, err = run(capsys, 'train.py', [setup['config'], '--work-dir', str(tmp_path),
+                                           '--source-checkpoint', setup['junk']])
+    _assert_one_line(status, err, 'train.py', setup['junk'], 'cannot be read')
+
+
+def test_ill_fitting_checkpoint_says_what_it_is_and_what_fits(setup, capsys, tmp_path):
+    # a source model given where the adapted model belongs
+    status, err = run(capsys, 'test.py', [setup['config'], setup['source'], '--eval',
+                                          'mIoU', '--work-dir', str(tmp_path)])
+    line = _assert_one_line(
+        status, err, 'test.py', setup['source'], 'the file is a source model',
+        'the config builds an adapted model', '--source-checkpoint', 'keys missing')
+    assert len(line) < 1000  # a count and three examples, not every adapter key
+    status, err = run(capsys, 'train.py', [setup['config'], '--work-dir', str(tmp_path),
+                                           '--resume-from', setup['source']])
+    _assert_one_line(status, err, 'train.py', '--source-checkpoint')
+    # an adapted model given as the source model
+    status, err = run(capsys, 'train.py', [setup['config'], '--work-dir', str(tmp_path),
+                                           '--source-checkpoint', setup['adapted']])
+    _assert_one_line(status, err, 'train.py', 'the file is an adapted model',
+                     'not a source model', '--resume-from')
+    # an adapted model into a source-model config
+    status, err = run(capsys, 'test.py', [setup['source_config'], setup['adapted'],
+                                          '--eval', 'mIoU', '--work-dir', str(tmp_path)])
+    _assert_one_line(status, err, 'test.py', 'keys unexpected',
+                     'test it with the adaptation config')
+
+
+def test_debug_flag_and_env_show_the_traceback(setup, capsys, tmp_path, monkeypatch):
+    argv = [str(tmp_path / 'nope.py')]
+    with pytest.raises(ConfigError):
+        run_script(_script('pretrain.py'), 'pretrain.py', argv + ['--debug'])
+    monkeypatch.setenv('UVPT_DEBUG', '1')
+    with pytest.raises(ConfigError):
+        run_script(_script('pretrain.py'), 'pretrain.py', argv)
+
+
+def test_scripts_exit_with_status_2_at_the_command_line(tmp_path):
+    """The scripts' ``__main__`` goes through run_script (run in parallel)."""
+    missing = str(tmp_path / 'nope.py')
+    commands = {
+        'pretrain.py': [missing], 'train.py': [missing],
+        'test.py': [missing, 'x.pth', '--eval', 'mIoU'],
+        'generate_pseudo_label.py': ['--config', missing],
+        'tools/infer.py': [missing, 'x.pth', 'in', '--out', str(tmp_path)]}
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    procs = {name: subprocess.Popen([sys.executable, osp.join(REPO, name), *argv],
+                                    cwd=str(tmp_path), env=env, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for name, argv in commands.items()}
+    for name, proc in procs.items():
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 2, (name, err)
+        lines = err.strip().splitlines()
+        assert lines[-1] == (f'{osp.basename(name)}: error: config file {missing} '
+                             'does not exist'), (name, err)
+        assert 'Traceback' not in err
+
+
+def _fake(shapes):
+    return {k: torch.zeros(s) for k, s in shapes.items()}
+
+
+SWIN_SOURCE = _fake({'backbone.patch_embed.projection.weight': (128, 3, 4, 4),
+                     'backbone.stages.0.blocks.0.attn.w_msa.qkv.weight': (384, 128),
+                     'decode_head.conv_seg.weight': (19, 256, 1, 1)})
+MIT_ADAPTED = _fake({'backbone.layers.0.0.projection.weight': (64, 3, 7, 7),
+                     'backbone.prompt_adapter.generator.level_embed': (3, 64),
+                     'pred_mix_logits': (3, ),
+                     'decode_head.conv_seg.weight': (19, 256, 1, 1)})
+
+
+@pytest.mark.parametrize('state, kind, text', [
+    (SWIN_SOURCE, 'source', 'a source model (backbone and decode head, no adapter), '
+                            'Swin (embed dims 128), 19 classes'),
+    (MIT_ADAPTED, 'adapted', 'an adapted model (prompt adapter and mixture logits), '
+                             'MiT (embed dims 64), 19 classes'),
+    (_fake({'backbone.spm.stem.0.weight': (64, 3, 3, 3), 'weight': (3, )}), 'release',
+     'a checkpoint of the reference release (its own key names)'),
+    (_fake({'patch_embed.proj.weight': (128, 3, 4, 4),
+            'layers.0.blocks.0.attn.qkv.weight': (384, 128)}), 'imagenet',
+     'ImageNet backbone weights (no decode head)'),
+])
+def test_describe_tells_what_a_state_dict_is(state, kind, text):
+    assert kind_of(state) == kind
+    assert describe(state) == text
+
+
+def test_fit_error_hints_at_the_fitting_config():
+    err = fit_error('swin.pth', SWIN_SOURCE, MIT_ADAPTED)
+    assert isinstance(err, CheckpointError)
+    assert 'use a config whose backbone is Swin (embed dims 128)' in str(err)
+    release = _fake({'backbone.spm.stem.0.weight': (64, 3, 3, 3), 'weight': (3, )})
+    assert 'uvpt_release2mmseg.py' in str(fit_error('r.pth', release, MIT_ADAPTED))
+    more = _fake({f'decode_head.k{i}': (1, ) for i in range(10)})
+    message = str(fit_error('m.pth', {}, more))
+    assert '10 keys missing (e.g. decode_head.k0, decode_head.k1, decode_head.k2 ... '\
+           'and 7 more)' in message

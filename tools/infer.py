@@ -1,0 +1,23 @@
+"""Segment your own images, folders of images and videos with a trained model.
+
+    python tools/infer.py configs/toy/uvpt_mit-tiny.py \
+        work_dirs/toy_demo/uvpt/latest.pth my_photos/ dashcam.mp4 \
+        --out work_dirs/infer [--raw] [--amp bf16] [--scale 0.5]
+
+Writes colour-coded predictions (``color/``), overlays (``overlay/``), with ``--raw``
+the train ids (``labels/``), and an overlay video per video (``video/``). See
+:mod:`mmseg_uvpt.apis.infer`. ``main(argv)`` returns the summary of
+:func:`mmseg_uvpt.apis.infer.run_infer`.
+"""
+import sys
+
+from mmseg_uvpt.apis.infer import infer_main
+from mmseg_uvpt.utils.cli_errors import run_script
+
+
+def main(argv=None):
+    return infer_main(argv)
+
+
+if __name__ == '__main__':
+    sys.exit(run_script(main, 'infer.py'))
