@@ -256,11 +256,24 @@ def measure_case(case, device, batch_size, crop, infer_size, iters, warmup,
         last_loss=float(losses[-1]), tflop_per_step=tflop)
 
 
-def run_cases(cases, device, batch_size, crop, infer_size, iters, warmup, flops=False):
+def run_cases(cases, device, batch_size, crop, infer_size, iters, warmup, flops=False,
+              deadline=None, on_result=None):
     """Measures every case in turn. A case that fails (out of memory, say) is
-    reported with ``status`` 'error: ...' and the others still run."""
+    reported with ``status`` 'error: ...' and the others still run.
+
+    Args:
+        deadline (float | None): a ``time.monotonic()`` after which no further case
+            is started; those left are reported with ``status`` 'skipped: ...'.
+        on_result (callable | None): called with the results so far after each
+            case (to save them as they come, before a caller's own time limit).
+    """
     results = []
     for case in cases:
+        if deadline is not None and time.monotonic() > deadline:
+            results.append(dict(case=case['name'], description=case['description'],
+                                config=case['config'], overrides=dict(case['overrides']),
+                                tf32=case['tf32'], status='skipped: time budget spent'))
+            continue
         print(f'[benchmark] {case["name"]}: {case["description"]} ({case["config"]})',
               flush=True)
         try:
@@ -277,6 +290,8 @@ def run_cases(cases, device, batch_size, crop, infer_size, iters, warmup, flops=
             gc.collect()
             if torch.device(device).type == 'cuda':
                 torch.cuda.empty_cache()
+        if on_result is not None:
+            on_result(results)
     return results
 
 
