@@ -46,7 +46,7 @@ def reference(inputs, shapes, grad_out):
     return out.detach(), [t.grad for t in inputs64]
 
 
-def compare(shapes, size, dtypes, tol_ref, tol_paths):
+def compare(shapes, size, dtypes, tol_ref, tol_paths, skip_grads=()):
     grad_out = torch.randn(size['B'], size['Lq'], size['heads'] * size['dims'],
                            generator=torch.Generator().manual_seed(1)).to(DEVICE)
     grad_out = grad_out.to(dtypes[0]).float()  # the same rounded gradient for all
@@ -58,6 +58,8 @@ def compare(shapes, size, dtypes, tol_ref, tol_paths):
     for name, k, r, dtype in zip(('value', 'locations', 'weights'), kernel[1], ref[1],
                                  dtypes):
         assert k.dtype == dtype, name
+        if name in skip_grads:
+            continue
         assert r.abs().sum() > 0, name
         assert rel_err(k, r) < tol_ref, name
     if tol_paths is None:
@@ -97,7 +99,11 @@ def test_adapter_shapes_bf16_forward_backward():
 
 def test_all_bf16_inputs_are_sampled_in_fp32():
     # bf16 locations too (a caller that casts everything): the kernel samples the
-    # bf16-rounded locations in fp32, so it matches the reference on those inputs.
-    # The grid_sample path is not compared: with every input in bf16 it computes the
-    # grid (2x - 1) in bf16 and lands up to a fraction of a pixel elsewhere.
-    compare(SHAPES, SMALL, (torch.bfloat16, ) * 3, tol_ref=8e-3, tol_paths=None)
+    # bf16-rounded locations in fp32, so its output and value/weight gradients match
+    # the reference on those inputs. Not compared: the location gradients (coarse
+    # bf16 locations often land exactly on a pixel centre, where the bilinear slope
+    # jumps and fp32 and float64 may take either side), and the grid_sample path
+    # (with every input in bf16 it computes the grid 2x - 1 in bf16, a fraction of a
+    # pixel elsewhere).
+    compare(SHAPES, SMALL, (torch.bfloat16, ) * 3, tol_ref=8e-3, tol_paths=None,
+            skip_grads=('locations', ))

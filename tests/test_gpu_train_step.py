@@ -1,7 +1,7 @@
 """One training step of every benchmark case on CUDA: the tiny models at 64x64 crops
 and the full-size Uni-UVPT models at 256x256 (all three scales, losses, backward,
 AdamW), fp32 and bf16. Checks that the step is finite, moves every trainable
-parameter that has a gradient, leaves the frozen backbone alone, and that the full
+parameter with a gradient, leaves the frozen backbone alone, and that the full
 Swin-B model's first loss is the same whether its deformable attention runs on
 mmcv's CUDA kernel or on the ``grid_sample`` path."""
 import pytest
@@ -31,19 +31,20 @@ def one_step(name, toy, crop, overrides=None, seed=0):
 
 def check_step(loss, before, model):
     assert 0 < loss < float('inf')
-    moved = frozen = 0
+    moved, frozen = set(), 0
     for name, p in model.named_parameters():
         assert torch.isfinite(p).all(), name
         if not p.requires_grad:
             assert torch.equal(p, before[name]), f'frozen {name} changed'
             frozen += 1
-        elif p.grad is not None and p.grad.abs().sum() > 0:
+        elif p.grad is not None and p.grad.abs().max() > 1e-6:
+            # AdamW's first step is ~lr for a gradient well above its eps (1e-8)
             assert not torch.equal(p, before[name]), f'{name} has a gradient but did not move'
-            moved += 1
-    trainable = sum(p.requires_grad for p in model.parameters())
-    # a few parameters may get no gradient in one step (e.g. a mixture weight of a
-    # scale whose loss term is zero on random data); nearly all must
-    assert moved >= 0.9 * trainable, (moved, trainable)
+            moved.add(name)
+    # the loss reaches every head parameter directly; much of the adapter gets no or
+    # ~1e-12 gradients in the first step (zero-initialised offsets and injector scales)
+    head = [n for n, _ in model.named_parameters() if n.startswith('decode_head.')]
+    assert head and not set(head) - moved, sorted(set(head) - moved)
     return frozen
 
 

@@ -13,7 +13,7 @@ reinstalls the cached wheel. ``--prebuilt DIR`` also looks for that key under DI
 What keeps the build short (the CUDA build is the largest cost of a GPU machine's
 offline install): CUDA code for the present GPUs' architectures only (not torch's
 list of every architecture), ninja (without it torch's extension builder compiles the
-~160 sources one after another; it is looked for beside this interpreter too), one
+~130 sources one after another; it is looked for beside this interpreter too), one
 job per usable core, and no host debug info (``-g0``: Python's own build flags carry
 ``-g``, which only makes the objects larger and slower to write).
 

@@ -66,7 +66,7 @@ ngpu=0
 [ "$cpu_mode" = 1 ] || ngpu="$("$py" -c 'import torch; print(torch.cuda.device_count())')"
 
 # name, nominal budget, least time worth starting it with (seconds)
-declare -A budget=([install]=420 [gpu_tests]=90 [benchmark]=90 [toy]=90 [ddp]=60)
+declare -A budget=([install]=420 [gpu_tests]=90 [benchmark]=90 [toy]=120 [ddp]=60)
 declare -A least=([install]=60 [gpu_tests]=30 [benchmark]=40 [toy]=45 [ddp]=40)
 order=(install gpu_tests benchmark toy ddp)
 for p in "${order[@]}"; do
@@ -158,8 +158,12 @@ toy_dir="$root/work_dirs/gpu_check_toy"
 if ! will_run toy; then
   skip toy "needs CUDA to fit its budget (the CPU run is tools/demo.sh, ~8 min)"
 elif [ "$stack_ok" = 1 ]; then
-  run_part toy "$out/toy.log" "$py" tools/toy_demo.py --work-dir "$toy_dir" --fresh \
-    --train-options model.amp_dtype=bfloat16
+  # the data on all cores first (the demo generates it in one process, and leaves a
+  # complete set alone; the output does not depend on --nproc)
+  # shellcheck disable=SC2016  # $1.. expand in the inner shell
+  run_part toy "$out/toy.log" bash -c '"$1" tools/generate_toy_data.py --convert --nproc "$2" &&
+    "$1" tools/toy_demo.py --work-dir "$3" --fresh --train-options model.amp_dtype=bfloat16' \
+    _ "$py" "$(nproc)" "$toy_dir"
 else skip toy "$need_stack"; fi
 
 # 5. DDP on NCCL with SyncBN

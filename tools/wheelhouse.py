@@ -13,7 +13,7 @@ What goes in:
   ``--no-deps``: it declares mmcls, which it never imports);
 - the build tools the offline install needs: setuptools (>= 77, for the editable
   install of this package) and ninja (without it torch's extension builder compiles
-  mmcv's ~160 sources one at a time);
+  mmcv's ~130 sources one at a time);
 - ``wheelhouse.json``: the target Python, what is in and what was left out.
 
 By default the packages that GPU images (and most research clusters) already have,

@@ -269,27 +269,27 @@ def run_cases(cases, device, batch_size, crop, infer_size, iters, warmup, flops=
     """
     results = []
     for case in cases:
+        unmeasured = dict(case=case['name'], description=case['description'],
+                          config=case['config'], overrides=dict(case['overrides']),
+                          tf32=case['tf32'])
         if deadline is not None and time.monotonic() > deadline:
-            results.append(dict(case=case['name'], description=case['description'],
-                                config=case['config'], overrides=dict(case['overrides']),
-                                tf32=case['tf32'], status='skipped: time budget spent'))
-            continue
-        print(f'[benchmark] {case["name"]}: {case["description"]} ({case["config"]})',
-              flush=True)
-        try:
-            results.append(measure_case(case, device, batch_size, crop, infer_size,
-                                        iters, warmup, flops))
-        except Exception as err:  # noqa: BLE001 - one case must not end the sweep
-            traceback.print_exc()
-            results.append(dict(case=case['name'], description=case['description'],
-                                config=case['config'], overrides=dict(case['overrides']),
-                                tf32=case['tf32'],
-                                status=f'error: {type(err).__name__}: {err}'))
-        finally:
-            # free this case's model before the next is built (peak memory is per case)
-            gc.collect()
-            if torch.device(device).type == 'cuda':
-                torch.cuda.empty_cache()
+            results.append(dict(unmeasured, status='skipped: time budget spent'))
+        else:
+            print(f'[benchmark] {case["name"]}: {case["description"]} '
+                  f'({case["config"]})', flush=True)
+            try:
+                results.append(measure_case(case, device, batch_size, crop, infer_size,
+                                            iters, warmup, flops))
+            except Exception as err:  # noqa: BLE001 - one case must not end the sweep
+                traceback.print_exc()
+                results.append(dict(unmeasured,
+                                    status=f'error: {type(err).__name__}: {err}'))
+            finally:
+                # free this case's model before the next is built (peak memory is
+                # per case)
+                gc.collect()
+                if torch.device(device).type == 'cuda':
+                    torch.cuda.empty_cache()
         if on_result is not None:
             on_result(results)
     return results
