@@ -171,7 +171,10 @@ def build_wheel(sdist, cuda, arch, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--cuda', choices=['auto', 'on', 'off'], default='auto')
+    parser.add_argument('--cuda', choices=['auto', 'on', 'off'],
+                        default=os.environ.get('UVPT_MMCV_CUDA', 'auto'),
+                        help='CUDA ops (default: $UVPT_MMCV_CUDA, else auto: when nvcc '
+                             'and a GPU are there)')
     parser.add_argument('--sdist', help='use this mmcv-full sdist instead of downloading it')
     parser.add_argument('--cache-dir', type=Path, default=default_cache_dir())
     parser.add_argument('--prebuilt', type=Path, action='append', default=[],

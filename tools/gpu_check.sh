@@ -6,7 +6,8 @@
 #
 # Parts, most valuable first, each with a time budget (a part out of time is reported,
 # the next one still runs; the whole script ends inside --deadline, default 530 s):
-#   install    tools/install.sh --current-env --offline DIR (mmcv CUDA ops for this GPU)
+#   install    tools/install.sh --current-env --offline DIR (mmcv CUDA ops for this GPU;
+#              if that build fails, again with CPU ops only, so the rest still runs)
 #   gpu_tests  pytest -m gpu: the deformable-attention kernel against grid_sample and
 #              float64 (fp32, bf16, forward and backward), a training step of the tiny
 #              and full models (the NCCL test is left to the ddp part)
@@ -66,9 +67,11 @@ ngpu=0
 [ "$cpu_mode" = 1 ] || ngpu="$("$py" -c 'import torch; print(torch.cuda.device_count())')"
 
 # name, nominal budget, least time worth starting it with (seconds)
-declare -A budget=([install]=420 [gpu_tests]=90 [benchmark]=90 [toy]=120 [ddp]=60)
-declare -A least=([install]=60 [gpu_tests]=30 [benchmark]=40 [toy]=45 [ddp]=40)
-order=(install gpu_tests benchmark toy ddp)
+declare -A budget=([install]=420 [install_cpu_ops]=120 [gpu_tests]=90 [benchmark]=90
+                   [toy]=120 [ddp]=60)
+declare -A least=([install]=60 [install_cpu_ops]=60 [gpu_tests]=30 [benchmark]=40 [toy]=45
+                  [ddp]=40)
+order=(install install_cpu_ops gpu_tests benchmark toy ddp)
 for p in "${order[@]}"; do
   var="UVPT_BUDGET_${p^^}"
   [ -n "${!var:-}" ] && budget[$p]="${!var}"
@@ -77,10 +80,11 @@ will_run() {  # whether a part is attempted at all in this mode
   case "$1" in
     toy) [ "$cpu_mode" = 0 ] ;;
     ddp) [ "$cpu_mode" = 0 ] && [ "$ngpu" -ge 2 ] ;;
+    install_cpu_ops) false ;;  # only after a failed install, never reserved for
     *) true ;;
   esac
 }
-start=$SECONDS
+start=0  # bash's SECONDS counts from the script's start
 summary_reserve=20
 # Time a part may take: its budget, but never so much that a later part that will
 # run is left with less than its least useful time.
@@ -131,6 +135,17 @@ if run_part install "$out/install.log" bash tools/install.sh --current-env --off
     mkdir -p "$key_dir" && cp "$wheel" "$key_dir/"
     echo "gpu_check.sh: kept $(du -h "$wheel" | cut -f1) $key_dir/$(basename "$wheel")"
   fi
+fi
+# A CUDA build that fails (this mmcv and the machine's nvcc meet for the first time)
+# still leaves the rest worth running on mmcv's CPU ops: the benchmark and the
+# training steps then use the grid_sample path, and the kernel tests skip.
+if [ "$stack_ok" = 0 ] && [ "$cpu_mode" = 0 ] && [ "$(tail -1 "$parts" | cut -f2)" = fail ]; then
+  if UVPT_MMCV_CUDA=off run_part install_cpu_ops "$out/install.log.cpu_ops" \
+      bash tools/install.sh --current-env --offline "$wheelhouse"; then
+    stack_ok=1
+  fi
+  cat "$out/install.log.cpu_ops" >> "$out/install.log" 2>/dev/null
+  rm -f "$out/install.log.cpu_ops"
 fi
 need_stack="the install did not finish"
 
