@@ -93,3 +93,16 @@ def test_timeouts_fail_and_missing_toy_summary(tmp_path):
     assert tool.summarize(str(tmp_path), 'gpu', str(tmp_path / 'none.json')) == 1
     parts = json.loads((tmp_path / 'summary.json').read_text())['parts']
     assert parts[1]['status'] == 'fail' and 'no summary at' in parts[1]['note']
+
+
+def test_cpu_mode_says_what_ran(tmp_path):
+    tool = load_tool()
+    write_run(tmp_path, [('gpu_tests', 'pass', 25, 90, ''), ('benchmark', 'pass', 58, 90, ''),
+                         ('toy', 'skipped', 0, 0, 'needs CUDA')],
+              bench_statuses=['ok'], tests_tail='28 skipped, 342 deselected in 13.37s')
+    assert tool.summarize(str(tmp_path), 'cpu') == 0
+    parts = {p['part']: p for p in json.loads((tmp_path / 'summary.json').read_text())['parts']}
+    assert parts['gpu_tests']['note'] == ('no CUDA: every GPU test collected and skipped '
+                                          'itself (28 skipped, 342 deselected in 13.37s)')
+    assert parts['benchmark']['note'] == '1 of 1 cases measured; on the CPU with the tiny configs'
+    assert parts['toy']['status'] == 'skipped'

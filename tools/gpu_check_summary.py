@@ -106,8 +106,12 @@ def summarize(out, mode, toy_summary=None, seconds=None, deadline=None):
             part['note'], f'{done} of {len(statuses)} cases measured']))
     tests = by_name.get('gpu_tests')
     if tests and tests['status'] != 'skipped':
-        tests['note'] = '; '.join(filter(None, [
-            tests['note'], last_line(osp.join(out, 'gpu_tests.log')).strip('= ')]))
+        tail = last_line(osp.join(out, 'gpu_tests.log')).strip('= ')
+        if mode == 'cpu':  # what ran is the collection and the imports
+            tail = f'no CUDA: every GPU test collected and skipped itself ({tail})'
+        tests['note'] = '; '.join(filter(None, [tests['note'], tail]))
+    if mode == 'cpu' and by_name.get('benchmark', {}).get('status') not in (None, 'skipped'):
+        by_name['benchmark']['note'] += '; on the CPU with the tiny configs'
     toy = by_name.get('toy')
     toy_result = None
     if toy and toy['status'] == 'pass':
