@@ -16,6 +16,7 @@ import json
 import os
 import os.path as osp
 import sys
+import time
 
 import torch
 from mmcv import DictAction
@@ -59,6 +60,10 @@ def parse_args(argv):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='overrides of --config, key=value')
     parser.add_argument('--tf32', action='store_true', help='TF32 on for --config')
+    parser.add_argument('--time-budget', type=float, metavar='SECONDS',
+                        help='start no case after this many seconds; the cases left '
+                             'are reported as skipped (the JSON is rewritten after '
+                             'every case)')
     parser.add_argument('--out', help='write the results as JSON to this file')
     args = parser.parse_args(argv)
     sizes = TOY_SIZES if args.toy else FULL_SIZES
@@ -70,6 +75,8 @@ def parse_args(argv):
             parser.error(f'--{key.replace("_", "-")} must be at least 1')
     if args.warmup < 0:
         parser.error('--warmup must be at least 0')
+    if args.time_budget is not None and args.time_budget < 0:
+        parser.error('--time-budget must be at least 0')
     # MiT's stage-1 spatial reduction (an 8×8 stride-8 conv on the 1/4 grid) needs
     # 32 pixels at the smallest pass, which is the 0.5× scale of the crop
     if args.crop < 64 or min(args.infer_size) < 32:
@@ -107,6 +114,7 @@ def main(argv=None):
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     infer_size = tuple(args.infer_size)
+    deadline = None if args.time_budget is None else time.monotonic() + args.time_budget
     # process-wide switches, restored so that in-process callers (tests) keep theirs
     saved = (torch.get_num_threads(), torch.backends.cudnn.benchmark,
              torch.backends.mkldnn.enabled)
@@ -116,24 +124,29 @@ def main(argv=None):
             torch.set_num_threads(args.cpu_threads)
         if args.device == 'cuda':
             torch.backends.cudnn.benchmark = True  # as the training configs run
-        results = bench.run_cases(cases, args.device, args.batch_size, args.crop,
-                                  infer_size, args.iters, args.warmup, flops=args.flops)
-    finally:
-        torch.set_num_threads(saved[0])
-        torch.backends.cudnn.benchmark = saved[1]
-        torch.backends.mkldnn.enabled = saved[2]
-    print(bench.format_table(results, infer_size))
-    if args.out:
         settings = dict(batch_size=args.batch_size, crop=args.crop,
                         infer_size=list(infer_size), iters=args.iters,
                         warmup=args.warmup, toy=args.toy,
                         cudnn_benchmark=args.device == 'cuda',
                         cpu_threads=args.cpu_threads or saved[0],
                         onednn=saved[2] and not args.no_onednn)
-        report = dict(environment=bench.environment(args.device), settings=settings,
-                      cases=results)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        save = None
+        if args.out:
+            environment = bench.environment(args.device)
+
+            def save(results):
+                with open(args.out, 'w') as f:
+                    json.dump(dict(environment=environment, settings=settings,
+                                   cases=results), f, indent=2)
+        results = bench.run_cases(cases, args.device, args.batch_size, args.crop,
+                                  infer_size, args.iters, args.warmup, flops=args.flops,
+                                  deadline=deadline, on_result=save)
+    finally:
+        torch.set_num_threads(saved[0])
+        torch.backends.cudnn.benchmark = saved[1]
+        torch.backends.mkldnn.enabled = saved[2]
+    print(bench.format_table(results, infer_size))
+    if args.out:
         print(f'[benchmark] results written to {args.out}')
     return 0 if all(r['status'] == 'ok' for r in results) else 1
 

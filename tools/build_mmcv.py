@@ -7,17 +7,28 @@ and builds a wheel without build isolation, so that the build sees the installed
 
 The wheel is cached outside the checkout, keyed by mmcv, torch and Python versions and
 CUDA on/off (with the CUDA arch list), so a second install on the same machine only
-reinstalls the cached wheel.
+reinstalls the cached wheel. ``--prebuilt DIR`` also looks for that key under DIR
+(e.g. a wheelhouse that carries a wheel built on an identical machine).
+
+What keeps the build short (the CUDA build is the largest cost of a GPU machine's
+offline install): CUDA code for the present GPUs' architectures only (not torch's
+list of every architecture), ninja (without it torch's extension builder compiles the
+~130 sources one after another; it is looked for beside this interpreter too), one
+job per usable core, and no host debug info (``-g0``: Python's own build flags carry
+``-g``, which only makes the objects larger and slower to write).
 
 Usage: python tools/build_mmcv.py [--cuda auto|on|off] [--sdist FILE] [--cache-dir DIR]
+                                  [--prebuilt DIR] [--no-install]
 """
 import argparse
 import hashlib
 import os
+import os.path as osp
 import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import tempfile
 import urllib.request
@@ -44,11 +55,30 @@ def want_cuda(mode):
 
 
 def cuda_arch_list():
+    """``TORCH_CUDA_ARCH_LIST`` if set, else the visible GPUs' own architectures:
+    torch's default list would compile every kernel once per architecture it knows."""
     import torch
     if os.environ.get('TORCH_CUDA_ARCH_LIST'):
         return os.environ['TORCH_CUDA_ARCH_LIST']
-    major, minor = torch.cuda.get_device_capability()
-    return f'{major}.{minor}'
+    caps = sorted({torch.cuda.get_device_capability(i)
+                   for i in range(torch.cuda.device_count())})
+    return ';'.join(f'{major}.{minor}' for major, minor in caps)
+
+
+def host_cflags(user_cflags=None):
+    """The C++ flags of the build: Python's own (``-O3 -DNDEBUG ...``) with their
+    ``-g`` turned into ``-g0``, then the user's. setuptools takes ``CFLAGS`` from the
+    environment *instead of* Python's flags, so they are repeated here in full."""
+    flags = ['-g0' if f == '-g' else f
+             for f in (sysconfig.get_config_var('CFLAGS') or '').split()]
+    return ' '.join(flags + ([user_cflags] if user_cflags else []))
+
+
+def usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 2
 
 
 def cache_key(cuda, arch):
@@ -80,8 +110,12 @@ def fetch_sdist(dest):
     return dest
 
 
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def check_hash(path):
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = sha256(path)
     if digest != SDIST_SHA256:
         sys.exit(f'build_mmcv: {path} has sha256 {digest}, expected {SDIST_SHA256}')
 
@@ -114,7 +148,14 @@ def build_wheel(sdist, cuda, arch, out_dir):
         src = Path(tmp) / f'mmcv-full-{MMCV_VERSION}'
         patch_setup(src / 'setup.py')
         env = dict(os.environ, MMCV_WITH_OPS='1')
-        env.setdefault('MAX_JOBS', str(os.cpu_count() or 2))
+        env.setdefault('MAX_JOBS', str(usable_cores()))
+        # torch uses ninja only when `ninja` runs from PATH; a venv's own ninja (the
+        # wheelhouse ships one) is beside the interpreter, which may not be on PATH
+        env['PATH'] = os.pathsep.join([osp.dirname(sys.executable), env.get('PATH', '')])
+        if not shutil.which('ninja', path=env['PATH']):
+            print('build_mmcv: WARNING: no ninja on PATH: the sources compile one at a '
+                  'time (pip install ninja)', flush=True)
+        env['CFLAGS'] = host_cflags(env.get('CFLAGS'))
         if cuda:
             env.update(FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST=arch)
         else:
@@ -130,16 +171,26 @@ def build_wheel(sdist, cuda, arch, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--cuda', choices=['auto', 'on', 'off'], default='auto')
+    parser.add_argument('--cuda', choices=['auto', 'on', 'off'],
+                        default=os.environ.get('UVPT_MMCV_CUDA', 'auto'),
+                        help='CUDA ops (default: $UVPT_MMCV_CUDA, else auto: when nvcc '
+                             'and a GPU are there)')
     parser.add_argument('--sdist', help='use this mmcv-full sdist instead of downloading it')
     parser.add_argument('--cache-dir', type=Path, default=default_cache_dir())
+    parser.add_argument('--prebuilt', type=Path, action='append', default=[],
+                        metavar='DIR', help='also reuse a wheel found under DIR/<key>/ '
+                        '(read-only; may be given several times)')
     parser.add_argument('--no-install', action='store_true', help='only build and cache')
     args = parser.parse_args(argv)
 
     cuda = want_cuda(args.cuda)
     arch = cuda_arch_list() if cuda else ''
-    wheel_dir = args.cache_dir / 'wheels' / cache_key(cuda, arch)
+    key = cache_key(cuda, arch)
+    print(f'build_mmcv: wheel key {key}', flush=True)
+    wheel_dir = args.cache_dir / 'wheels' / key
     wheels = sorted(wheel_dir.glob('mmcv_full-*.whl'))
+    for folder in args.prebuilt:
+        wheels = wheels or sorted((folder / key).glob('mmcv_full-*.whl'))
     if wheels:
         print(f'build_mmcv: reusing cached {wheels[-1]}')
     else:
@@ -161,7 +212,8 @@ def main(argv=None):
         print(f'build_mmcv: cached {wheels[-1]}')
     if not args.no_install:
         subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--no-deps',
-                               '--force-reinstall', '--no-cache-dir', str(wheels[-1])])
+                               '--no-index', '--force-reinstall', '--no-cache-dir',
+                               str(wheels[-1])])
 
 
 if __name__ == '__main__':

@@ -256,27 +256,42 @@ def measure_case(case, device, batch_size, crop, infer_size, iters, warmup,
         last_loss=float(losses[-1]), tflop_per_step=tflop)
 
 
-def run_cases(cases, device, batch_size, crop, infer_size, iters, warmup, flops=False):
+def run_cases(cases, device, batch_size, crop, infer_size, iters, warmup, flops=False,
+              deadline=None, on_result=None):
     """Measures every case in turn. A case that fails (out of memory, say) is
-    reported with ``status`` 'error: ...' and the others still run."""
+    reported with ``status`` 'error: ...' and the others still run.
+
+    Args:
+        deadline (float | None): a ``time.monotonic()`` after which no further case
+            is started; those left are reported with ``status`` 'skipped: ...'.
+        on_result (callable | None): called with the results so far after each
+            case (to save them as they come, before a caller's own time limit).
+    """
     results = []
     for case in cases:
-        print(f'[benchmark] {case["name"]}: {case["description"]} ({case["config"]})',
-              flush=True)
-        try:
-            results.append(measure_case(case, device, batch_size, crop, infer_size,
-                                        iters, warmup, flops))
-        except Exception as err:  # noqa: BLE001 - one case must not end the sweep
-            traceback.print_exc()
-            results.append(dict(case=case['name'], description=case['description'],
-                                config=case['config'], overrides=dict(case['overrides']),
-                                tf32=case['tf32'],
-                                status=f'error: {type(err).__name__}: {err}'))
-        finally:
-            # free this case's model before the next is built (peak memory is per case)
-            gc.collect()
-            if torch.device(device).type == 'cuda':
-                torch.cuda.empty_cache()
+        unmeasured = dict(case=case['name'], description=case['description'],
+                          config=case['config'], overrides=dict(case['overrides']),
+                          tf32=case['tf32'])
+        if deadline is not None and time.monotonic() > deadline:
+            results.append(dict(unmeasured, status='skipped: time budget spent'))
+        else:
+            print(f'[benchmark] {case["name"]}: {case["description"]} '
+                  f'({case["config"]})', flush=True)
+            try:
+                results.append(measure_case(case, device, batch_size, crop, infer_size,
+                                            iters, warmup, flops))
+            except Exception as err:  # noqa: BLE001 - one case must not end the sweep
+                traceback.print_exc()
+                results.append(dict(unmeasured,
+                                    status=f'error: {type(err).__name__}: {err}'))
+            finally:
+                # free this case's model before the next is built (peak memory is
+                # per case)
+                gc.collect()
+                if torch.device(device).type == 'cuda':
+                    torch.cuda.empty_cache()
+        if on_result is not None:
+            on_result(results)
     return results
 
 
