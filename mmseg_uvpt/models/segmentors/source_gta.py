@@ -111,10 +111,9 @@ class SourceGtASegmentor(EncoderDecoder):
                  aug_model_dir='model', neck=None, auxiliary_head=None, train_cfg=None,
                  test_cfg=None, pretrained=None, init_cfg=None):
         training = train_cfg is not None
-        # Class weights come from the converter's statistics by default: they then
-        # follow whichever source set (GTA, SYNTHIA, toy) was converted, with no
-        # numbers to copy by hand; they are logged, and a literal list in the head's
-        # loss_decode stays possible for data without statistics (e.g. tests).
+        # The paper configs give the release's fixed list in the head's loss_decode;
+        # class_weight_file computes weights from the converter's statistics instead,
+        # so that they follow whichever source set was converted (logged below).
         class_weight = None
         if training and train_cfg.get('class_weight_file'):
             class_weight = class_weight_from_stats(train_cfg['class_weight_file'],
