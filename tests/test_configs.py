@@ -74,7 +74,7 @@ def test_pretrain_config_values(name):
     assert cfg.model.backbone.init_cfg.checkpoint.startswith('model/')
     if gta:  # the release's fixed list (tests/test_pretrain_parity.py)
         assert cfg.model.train_cfg.class_weight_file is None
-        assert len(cfg.model.decode_head.loss_decode.class_weight) == 19
+        assert len(cfg.model.train_cfg.class_weight) == 19
     assert cfg.data.samples_per_gpu == 2
     train = cfg.data.train
     assert train.type == ('GTADataset' if dataset == 'gta5' else 'SynthiaDataset')

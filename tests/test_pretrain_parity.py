@@ -92,7 +92,7 @@ def test_pretrain_configs_resolve_to_the_release_settings(name):
         return
     model = cfg.model
     assert model.train_cfg.class_weight_file is None and model.aug_head is None
-    assert model.decode_head.loss_decode.class_weight == RELEASE_CLASS_WEIGHT
+    assert model.train_cfg.class_weight == RELEASE_CLASS_WEIGHT
     groups = {g['name']: g for g in model.aug_groups}
     assert {n: [aug_type(a) for a in g['augs']] for n, g in groups.items()} == RELEASE_AUGS
     # one of seven augmentations, each 1/7: group prob = (number of its augs) / 7
@@ -133,7 +133,8 @@ def test_head_norms_keep_weight_decay_backbone_norms_do_not(name):
 # --------------------------------------------------------------- class weights
 def test_class_weighted_cross_entropy_by_hand():
     cfg = load('mit-b5_source-gta_gta5')
-    loss = build_loss(cfg.model.decode_head.loss_decode)
+    loss = build_loss(dict(cfg.model.decode_head.loss_decode,
+                           class_weight=cfg.model.train_cfg.class_weight))
     assert min(loss.class_weight) == 0.8373 and max(loss.class_weight) == 1.1529
     # uniform logits: every pixel costs ln 19, times its class weight; mmseg averages
     # over the labelled pixels (ignored ones count zero but stay in the mean)
@@ -150,6 +151,9 @@ def test_source_gta_heads_get_the_release_weights(model_dir):
     model = build_segmentor(cfg.model)
     for head in [model.decode_head, *model.aug_heads]:
         assert head.loss_decode.class_weight == RELEASE_CLASS_WEIGHT
+    cfg.model.train_cfg.class_weight = RELEASE_CLASS_WEIGHT[:16]
+    with pytest.raises(ValueError, match='16 weights for 19 classes'):
+        build_segmentor(cfg.model)
 
 
 # --------------------------------------------------------- augmentation draws
@@ -177,8 +181,8 @@ def release_fda(src, trg, beta):
     h, w = src.shape[-2:]
     b = int(np.floor(min(h, w) * beta))
     ch, cw = h // 2, w // 2
-    amp_src[:, ch - b:ch + b + 1, cw - b:cw + b + 1] = \
-        amp_trg[:, ch - b:ch + b + 1, cw - b:cw + b + 1]
+    amp_src[..., ch - b:ch + b + 1, cw - b:cw + b + 1] = \
+        amp_trg[..., ch - b:ch + b + 1, cw - b:cw + b + 1]
     amp = np.fft.ifftshift(amp_src, axes=(-2, -1))
     return np.real(np.fft.ifft2(amp * np.exp(1j * np.angle(fft_src)), axes=(-2, -1)))
 

@@ -8,10 +8,9 @@ model = dict(
     aug_groups={{_base_.gta_aug_groups}},
     aug_head=None,  # None: a copy of decode_head
     aug_model_dir='model',  # AdaIN and style-augmentor weights (model/README.md)
-    # class-weighted cross-entropy: the release's fixed weights on every head
-    # (aug_head=None copies decode_head); train_cfg.class_weight_file='data/<set>/
-    # sample_class_stats.json' computes them from the source set instead
-    decode_head=dict(loss_decode=dict(class_weight={{_base_.gta_class_weight}})),
-    train_cfg=dict(class_weight_file=None))
+    # class-weighted cross-entropy on every head: the release's fixed weights;
+    # train_cfg.class_weight_file='data/<set>/sample_class_stats.json' computes them
+    # from the source set instead
+    train_cfg=dict(class_weight={{_base_.gta_class_weight}}, class_weight_file=None))
 # each iteration one group head is held out and gets no gradient (DDP must allow it)
 find_unused_parameters = True
