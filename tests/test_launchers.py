@@ -150,7 +150,9 @@ def test_smoke_pretrain_config_uses_toy_source_and_stand_in_weights(smoke_dirs, 
     assert cfg.data.train.type == 'GTADataset'
     assert cfg.data.train.data_root == 'data/toy/source/'
     assert 'init_cfg' not in cfg.model.backbone  # no ImageNet weights needed
-    assert cfg.model.train_cfg.class_weight_file == smoke.TOY_CLASS_STATS
+    # the release's fixed class weights: no statistics file to point at the toy set
+    assert cfg.model.train_cfg.class_weight_file is None
+    assert len(cfg.model.train_cfg.class_weight) == 19
     assert cfg.model.aug_model_dir == str(smoke_dirs / 'smoke' / 'model')
     assert cfg.optimizer.lr == 8e-6 and cfg.model.type == 'SourceGtASegmentor'
 

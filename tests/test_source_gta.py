@@ -10,7 +10,7 @@ from mmcv import Config, ConfigDict
 from mmseg.models import build_segmentor
 
 import mmseg_uvpt  # noqa: F401  (registers the segmentor, head and augmentations)
-from mmseg_uvpt.augmentations import write_random_weights
+from mmseg_uvpt.augmentations import write_random_weights, write_style_images
 from mmseg_uvpt.models.segmentors.source_gta import class_weight_from_stats
 from mmseg_uvpt.utils import CheckpointError
 
@@ -151,6 +151,9 @@ def test_inference_build_needs_no_training_resources(tmp_path):
 
 
 def test_training_build_fails_early_with_clear_messages(tmp_path, model_dir):
+    with pytest.raises(FileNotFoundError, match='style image folder .*styles is missing'):
+        build_segmentor(gta_cfg(str(tmp_path), train_cfg=dict()))
+    write_style_images(str(tmp_path / 'styles'))
     with pytest.raises(CheckpointError, match='vgg_normalised.pth is missing'):
         build_segmentor(gta_cfg(str(tmp_path), train_cfg=dict()))
     with pytest.raises(ValueError, match='class_weight_file'):

@@ -2,7 +2,7 @@
 # per augmentation group, trained on SYNTHIA with class-weighted cross-entropy.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/source-gta_mit-b5.py',
-    '../_base_/datasets/synthia_1280x760_512x512.py',
+    '../_base_/datasets/synthia_1280x760_512x512_source-gta.py',
     '../_base_/schedules/pretrain_gta_40k.py'
 ]
 model = dict(
@@ -10,7 +10,5 @@ model = dict(
         init_cfg=dict(
             _delete_=True,  # the model base has init_cfg=None
             type='Pretrained',
-            checkpoint='model/mit_b5.pth')),
-    # written by tools/convert_datasets/synthia.py
-    train_cfg=dict(class_weight_file='data/synthia/sample_class_stats.json'))
+            checkpoint='model/mit_b5.pth')))
 optimizer = dict(lr=4e-06)

@@ -7,21 +7,26 @@ from .adain import AdaINStyleTransfer, build_adain_decoder, build_vgg_encoder
 from .albu import AlbumentationsAugmentation
 from .base import BatchAugmentation
 from .builder import GTA_AUGMENTATIONS, build_gta_augmentation
-from .custom_albu import Cartoonize, RandomFrost
-from .fourier import (FDARandomAmplitude, FDAStyleSwap, low_freq_amplitude, low_freq_mask,
-                      replace_low_freq_amplitude)
+from .custom_albu import (CartoonStylize, Cartoonize, CorruptionFrost, CorruptionSnow,
+                          RandomFrost)
+from .fourier import (FDANoiseAmplitude, FDARandomAmplitude, FDAStyleSwap,
+                      low_freq_amplitude, low_freq_mask, replace_low_freq_amplitude)
 from .groups import AugmentationGroups
 from .pixel_space import from_rgb_pixels, to_rgb_pixels
-from .random_weights import write_random_weights
-from .style_augmentor import LearntStyleAugmentor, StyleAugmentorNet
+from .random_weights import write_random_weights, write_style_images
+from .style_augmentor import LearntStyleAugmentor, StyleAugmentorNet, StylePredictorNet
 from .style_bank import StyleBank
+from .style_checkpoints import convert_style_augmentation_files
+from .style_images import StyleImageFolder
 
 __all__ = [
     'GTA_AUGMENTATIONS', 'build_gta_augmentation', 'BatchAugmentation',
-    'AugmentationGroups', 'StyleBank', 'FDARandomAmplitude', 'FDAStyleSwap',
+    'AugmentationGroups', 'StyleBank', 'StyleImageFolder', 'FDARandomAmplitude',
+    'FDANoiseAmplitude', 'FDAStyleSwap',
     'low_freq_mask', 'low_freq_amplitude', 'replace_low_freq_amplitude',
     'AdaINStyleTransfer', 'build_vgg_encoder', 'build_adain_decoder',
-    'LearntStyleAugmentor', 'StyleAugmentorNet', 'AlbumentationsAugmentation',
-    'RandomFrost', 'Cartoonize', 'to_rgb_pixels', 'from_rgb_pixels',
-    'write_random_weights'
+    'LearntStyleAugmentor', 'StyleAugmentorNet', 'StylePredictorNet',
+    'convert_style_augmentation_files', 'AlbumentationsAugmentation', 'RandomFrost',
+    'Cartoonize', 'CorruptionSnow', 'CorruptionFrost', 'CartoonStylize', 'to_rgb_pixels',
+    'from_rgb_pixels', 'write_random_weights', 'write_style_images'
 ]

@@ -7,10 +7,12 @@ albumentations' ``FDA`` works per image on CPU with reference images given as da
 and has no random-amplitude variant; these run batch-wise on the training device.
 """
 import torch
+from PIL import Image
 
 from .base import BatchAugmentation, uniform
 from .builder import GTA_AUGMENTATIONS
 from .style_bank import StyleBank
+from .style_images import describe_style_source, style_folder_or_none, to_float_array
 
 
 def low_freq_mask(height, width, radius, device=None):
@@ -82,26 +84,78 @@ class FDARandomAmplitude(BatchAugmentation):
 
 
 @GTA_AUGMENTATIONS.register_module()
-class FDAStyleSwap(BatchAugmentation):
-    """Swap in the low-frequency amplitude of another image (classic FDA).
+class FDANoiseAmplitude(BatchAugmentation):
+    """Swap in the low-frequency amplitude of uniform noise (the release's random FDA).
 
-    The style image is another image of the batch or one remembered from earlier
-    batches (:class:`StyleBank`).
+    Each image gets its own noise image, ``U(noise_range)`` per pixel and channel, of
+    its own size; only the amplitudes inside the window are taken from it. Uniform
+    noise has a large DC term (its mean, about 128 x sqrt(H W) in the orthonormal
+    transform) and small other low frequencies, so the result keeps the scene but
+    has mid-grey channel means and flattened large-scale illumination.
 
     Args:
         beta (float): window half-size as a fraction of ``min(H, W)`` (FDA's L).
-        bank_size (int): how many earlier images' amplitudes to remember.
+        noise_range (tuple[float, float]): range of the noise pixel values.
     """
 
-    def __init__(self, beta=0.01, bank_size=8):
+    def __init__(self, beta=0.005, noise_range=(1.0, 255.0)):
         self.beta = beta
-        self.bank = StyleBank(bank_size)
+        self.noise_range = tuple(noise_range)
 
     def apply(self, img):
         height, width = img.shape[-2:]
         mask = low_freq_mask(height, width, fda_radius(height, width, self.beta), img.device)
-        style = self.bank.partners(low_freq_amplitude(img, mask))
+        noise = uniform(*self.noise_range, img.shape, img.device)
+        return replace_low_freq_amplitude(img, low_freq_amplitude(noise, mask), mask)
+
+    def __repr__(self):
+        return f'FDANoiseAmplitude(beta={self.beta}, noise_range={self.noise_range})'
+
+
+@GTA_AUGMENTATIONS.register_module()
+class FDAStyleSwap(BatchAugmentation):
+    """Swap in the low-frequency amplitude of a style image (classic FDA).
+
+    With ``style_dir`` each image takes a style picture drawn uniformly from that
+    folder, resized (bicubic) to the image's size, as the release does. Without it
+    the style is another image of the batch or one remembered from earlier batches
+    (:class:`StyleBank`): no files needed (tests, toy data).
+
+    Args:
+        beta (float): window half-size as a fraction of ``min(H, W)`` (FDA's L).
+        style_dir (str, optional): folder of style images, relative to ``model_dir``
+            unless absolute.
+        bank_size (int): without ``style_dir``: earlier images' amplitudes to remember.
+        model_dir (str): folder of the augmentation files.
+    """
+
+    uses_model_dir = True
+
+    def __init__(self, beta=0.01, style_dir=None, bank_size=8, model_dir='model'):
+        self.beta = beta
+        self.styles = style_folder_or_none(model_dir, style_dir)
+        self.bank = StyleBank(bank_size)
+        self._amplitudes = {}  # (file index, H, W) -> [3, M] amplitudes, CPU
+
+    def style_amplitude(self, index, height, width, mask):
+        """Masked low-frequency amplitudes of style file ``index`` at ``H x W``."""
+        key = (index, height, width)
+        if key not in self._amplitudes:
+            style = self.styles.image(index).resize((width, height), Image.BICUBIC)
+            pixels = torch.from_numpy(to_float_array(style))[None]
+            self._amplitudes[key] = low_freq_amplitude(pixels, mask.cpu())[0]
+        return self._amplitudes[key]
+
+    def apply(self, img):
+        height, width = img.shape[-2:]
+        mask = low_freq_mask(height, width, fda_radius(height, width, self.beta), img.device)
+        if self.styles is None:
+            style = self.bank.partners(low_freq_amplitude(img, mask))
+        else:
+            style = torch.stack([self.style_amplitude(i, height, width, mask)
+                                 for i in self.styles.draw(img.size(0))]).to(img.device)
         return replace_low_freq_amplitude(img, style, mask)
 
     def __repr__(self):
-        return f'FDAStyleSwap(beta={self.beta}, bank_size={self.bank.size})'
+        source = describe_style_source(self.styles, self.bank)
+        return f'FDAStyleSwap(beta={self.beta}, {source})'

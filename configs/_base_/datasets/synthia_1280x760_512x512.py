@@ -6,7 +6,8 @@ synthia_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='Resize', img_scale=(1280, 760)),
-    dict(type='RandomCrop', crop_size=crop_size),
+    # re-draw a crop (up to 10 times) while one class covers over 75% of it
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     {{_base_.normalize}},
@@ -14,6 +15,10 @@ synthia_train_pipeline = [
     dict(type='DefaultFormatBundle'),
     dict(type='Collect', keys=['img', 'gt_semantic_seg']),
 ]
+# Source-GtA pretraining leaves out the photometric distortion (as the release does);
+# synthia_1280x760_512x512_source-gta.py uses this one
+source_gta_train_pipeline = [
+    t for t in synthia_train_pipeline if t != dict(type='PhotoMetricDistortion')]
 data = dict(
     samples_per_gpu=2,
     train=dict(

@@ -1,14 +1,16 @@
 # Source-GtA source model, Swin-B: one backbone, the global DAFormer head
 # (decode_head: the only head at test time, so backbone.* + decode_head.* load like a
 # standard source model) and one head per augmentation group (aug_heads.*).
-_base_ = ['./daformer_swin-b.py', './source-gta_aug-groups.py']
+_base_ = ['./daformer_swin-b.py', './source-gta_aug-groups.py',
+          './source-gta_class-weights.py']
 model = dict(
     type='SourceGtASegmentor',
     aug_groups={{_base_.gta_aug_groups}},
     aug_head=None,  # None: a copy of decode_head
     aug_model_dir='model',  # AdaIN and style-augmentor weights (model/README.md)
-    # class-weighted cross-entropy: the pretraining config sets the source set's
-    # converter statistics, e.g. 'data/gta/sample_class_stats.json'
-    train_cfg=dict(class_weight_file=None))
+    # class-weighted cross-entropy on every head: the release's fixed weights;
+    # train_cfg.class_weight_file='data/<set>/sample_class_stats.json' computes them
+    # from the source set instead
+    train_cfg=dict(class_weight={{_base_.gta_class_weight}}, class_weight_file=None))
 # each iteration one group head is held out and gets no gradient (DDP must allow it)
 find_unused_parameters = True

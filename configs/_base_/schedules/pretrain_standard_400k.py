@@ -1,14 +1,16 @@
 # Standard source pretraining (DESIGN §3.7): AdamW, LR x10 on every decode head
-# ('head' in the parameter name), no weight decay on norm layers, poly decay after a
-# 1.5k-iteration linear warm-up, 400k iterations.
-# Leaves set optimizer.lr; the batch size (2) is in the dataset base.
+# ('head' in the parameter name), poly decay after a 1.5k-iteration linear warm-up,
+# 400k iterations. Leaves set optimizer.lr; the batch size (2) is in the dataset base.
+# Weight decay 0.01 everywhere except on the backbone's norm layers. mmcv's default
+# constructor skips norm_decay_mult for parameters matched by a custom key, so the
+# heads' norms keep their decay, as in the release (its 'head' key matches before its
+# 'norm' key); docs/fidelity.md, "Source pretraining".
 optimizer = dict(
     type='AdamW',
     lr=6e-06,
     betas=(0.9, 0.999),
     weight_decay=0.01,
-    # mmcv's default constructor would skip norm_decay_mult for the head's norms
-    constructor='UVPTOptimizerConstructor',
+    constructor='DefaultOptimizerConstructor',
     paramwise_cfg=dict(
         norm_decay_mult=0.0, custom_keys=dict(head=dict(lr_mult=10.0))))
 optimizer_config = dict()

@@ -96,11 +96,12 @@ class SourceGtASegmentor(EncoderDecoder):
             (``aug_heads[i]``) per group.
         aug_head (dict, optional): config of the group heads; default: ``decode_head``.
         aug_model_dir (str): folder of the augmentation networks' weight files.
-        train_cfg (dict, optional): mmseg's train_cfg, plus ``class_weight_file``:
-            path to the source dataset's ``sample_class_stats.json``; the weights it
-            gives (:func:`class_weight_from_stats`) replace those of every head's
-            cross-entropy. Without it the heads' own ``loss_decode.class_weight``
-            list is used, and one of the two is required for training.
+        train_cfg (dict, optional): mmseg's train_cfg, plus the class weights that
+            replace those of every head's cross-entropy: ``class_weight_file``, path
+            to the source dataset's ``sample_class_stats.json`` (weights from
+            :func:`class_weight_from_stats`), else ``class_weight``, a list (the
+            paper configs: the release's fixed list). Without either the heads' own
+            ``loss_decode.class_weight`` is used; training needs one of the three.
             Training resources (augmentation networks, the statistics file) are only
             loaded when ``train_cfg`` is not None: mmseg's test script builds the
             model with ``train_cfg=None``, and inference needs none of them.
@@ -111,19 +112,26 @@ class SourceGtASegmentor(EncoderDecoder):
                  aug_model_dir='model', neck=None, auxiliary_head=None, train_cfg=None,
                  test_cfg=None, pretrained=None, init_cfg=None):
         training = train_cfg is not None
-        # Class weights come from the converter's statistics by default: they then
-        # follow whichever source set (GTA, SYNTHIA, toy) was converted, with no
-        # numbers to copy by hand; they are logged, and a literal list in the head's
-        # loss_decode stays possible for data without statistics (e.g. tests).
+        # The weights live in train_cfg, not in the head config, so that the global
+        # head's config stays that of a standard source model (the pseudo-label and
+        # test configs build it). class_weight_file computes them from the
+        # converter's statistics, following whichever source set was converted.
         class_weight = None
         if training and train_cfg.get('class_weight_file'):
             class_weight = class_weight_from_stats(train_cfg['class_weight_file'],
                                                    decode_head['num_classes'])
-            decode_head = with_class_weight(decode_head, class_weight)
+        elif training and train_cfg.get('class_weight') is not None:
+            class_weight = [float(w) for w in train_cfg['class_weight']]
+            if len(class_weight) != decode_head['num_classes']:
+                raise ValueError(f'train_cfg.class_weight has {len(class_weight)} weights '
+                                 f'for {decode_head["num_classes"]} classes')
         elif training and not _has_class_weight(decode_head):
             raise ValueError('Source-GtA trains with class-weighted cross-entropy: set '
                              'train_cfg.class_weight_file (the source dataset\'s '
-                             'sample_class_stats.json) or decode_head.loss_decode.class_weight')
+                             'sample_class_stats.json), train_cfg.class_weight or '
+                             'decode_head.loss_decode.class_weight')
+        if class_weight is not None:
+            decode_head = with_class_weight(decode_head, class_weight)
         super().__init__(backbone, decode_head, neck=neck, auxiliary_head=auxiliary_head,
                          train_cfg=train_cfg, test_cfg=test_cfg, pretrained=pretrained,
                          init_cfg=init_cfg)
@@ -139,8 +147,9 @@ class SourceGtASegmentor(EncoderDecoder):
         if training:
             logger = get_root_logger()
             if class_weight is not None:
-                logger.info(f'Source-GtA class weights from {train_cfg["class_weight_file"]}: '
-                            f'{[round(w, 3) for w in class_weight]}')
+                source = train_cfg.get('class_weight_file') or 'train_cfg.class_weight'
+                logger.info(f'Source-GtA class weights ({source}): '
+                            f'{[round(w, 4) for w in class_weight]}')
             logger.info(f'Source-GtA {self.aug_groups!r}')
 
     def augment(self, img, img_metas, group):

@@ -1,0 +1,4 @@
+# SYNTHIA for Source-GtA pretraining: synthia_1280x760_512x512.py without the photometric
+# distortion; the batch augmentations of the Source-GtA segmentor take its place.
+_base_ = ['./synthia_1280x760_512x512.py']
+data = dict(train=dict(pipeline={{_base_.source_gta_train_pipeline}}))
