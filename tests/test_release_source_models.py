@@ -2,7 +2,6 @@
 into this project's source models: a Source-GtA model with its five augmentation
 heads in the project's group order, and as the source checkpoint of a pseudo-label
 run."""
-import importlib.util
 from pathlib import Path
 
 import torch
@@ -14,6 +13,7 @@ from mmseg_uvpt.augmentations import write_random_weights
 from mmseg_uvpt.apis.checkpoint import load_model_checkpoint
 from mmseg_uvpt.utils import atomic_save
 from mmseg_uvpt.utils.source_checkpoint import load_source_checkpoint
+from test_release_parity import converter
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / 'configs/_base_/models'
@@ -22,14 +22,6 @@ MODELS = REPO / 'configs/_base_/models'
 # project's group of that augmentation (source-gta_aug-groups.py)
 RELEASE_HEAD_AUGMENTATION = {0: 'fourier', 1: 'style_augmentor', 2: 'adain',
                              3: 'weather', 4: 'cartoon'}
-
-
-def converter():
-    spec = importlib.util.spec_from_file_location(
-        'uvpt_release2mmseg', REPO / 'tools/model_converters/uvpt_release2mmseg.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def random_model(cfg):
