@@ -129,3 +129,29 @@ def test_release_file_names_give_the_runs():
     assert PAPER_MIOU['swin-b_standard_gta52cityscapes'] == dict(mIoU19=56.2)
     assert PAPER_MIOU['mit-b5_source-gta_synthia2cityscapes'] == \
         dict(mIoU16=53.8, mIoU13=60.1)
+
+
+def test_real_test_py_outputs(tmp_path):
+    """test.py's own JSON, from a tiny 2-iteration model, once under a toy config's
+    name and once under a paper run's: both reach the report."""
+    from mmseg_uvpt.apis import evaluate_main, pretrain_main
+    from test_apis_support import dump_config, run_config, write_cityscapes_like
+
+    cfg = run_config(write_cityscapes_like(str(tmp_path / 'data')), max_iters=2,
+                     ckpt_interval=2)
+    for folder in ('toy', 'uvpt'):
+        (tmp_path / 'configs' / folder).mkdir(parents=True)
+    toy = dump_config(cfg, tmp_path / 'configs' / 'toy' / 'tiny_mit.py')
+    paper = dump_config(cfg, tmp_path / 'configs' / 'uvpt' /
+                        'mit-b5_standard_gta52cityscapes.py')
+    checkpoint = pretrain_main([toy, '--work-dir', str(tmp_path / 'run'),
+                                '--no-validate', '--seed', '0'])['last_checkpoint']
+    means = [evaluate_main([config, checkpoint, '--eval', 'mIoU', '--work-dir',
+                            str(tmp_path / 'work_dirs' / name)])['means']['mIoU19']
+             for config, name in ((toy, 'toy'), (paper, 'paper'))]
+    text = results_report([str(tmp_path / 'work_dirs')])
+    rows = table_rows(text)
+    folder = str(Path(paper).parent)
+    assert rows[(folder, 'standard', 'MiT-B5')][:3] == [
+        f'{means[1]:.2f}', '54.2', f'{means[1] - 54.2:+.2f}']
+    assert f'| {toy} | {checkpoint} | {means[0]:.2f} |' in text
