@@ -2,7 +2,10 @@
 
     python launcher_test.py --dry-run  # list the commands
     python launcher_test.py --only NAME --gpus 4  # one run on 4 GPUs
+    python launcher_test.py --checkpoint latest  # last checkpoints, not the best
+    python launcher_test.py --release  # the release's converted model/release/*.pth
     python launcher_test.py --smoke --only NAME  # 2 toy iterations
+    python tools/results_table.py work_dirs/test  # the paper's table
 
 See mmseg_uvpt/utils/launch.py.
 """

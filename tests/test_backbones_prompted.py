@@ -161,7 +161,9 @@ def test_frozen_drop_path_switch(name):
         set_gamma(model, 0.)
         model.train()
         model.train()  # a second train() must not re-enable anything
-        drop_paths = [m for m in model.modules() if isinstance(m, DropPath)]
+        # the stock blocks' stochastic depth (the adapter's follows train() always)
+        drop_paths = [m for _, child in model.stock_children() for m in child.modules()
+                      if isinstance(m, DropPath)]
         assert drop_paths and all(m.training == frozen_drop_path for m in drop_paths)
         assert all(m.training for m in model.prompt_adapter.modules())
         with torch.no_grad():

@@ -116,7 +116,7 @@ def test_uvpt_config_values(name):
     assert opt.lr == (6e-6 if backbone == 'swin-b' else 4e-6)
     assert (opt.type, opt.betas, opt.weight_decay) == ('AdamW', (0.9, 0.999), 0.01)
     assert opt.constructor == 'UVPTOptimizerConstructor'
-    assert opt.paramwise_cfg.norm_decay_mult == 0.0
+    assert opt.paramwise_cfg.norm_decay_mult == 1.0   # norms decay, as the release
     assert opt.paramwise_cfg.custom_keys == dict(
         prompt_adapter=dict(lr_mult=5.0), decode_head=dict(lr_mult=10.0))
     assert cfg.lr_config.policy == 'CosineAnnealing' and 'warmup' not in cfg.lr_config
@@ -199,7 +199,8 @@ def test_paper_config_builds(stage, name):
         norm = next(m for m in adapter.modules() if isinstance(m, torch.nn.LayerNorm))
         assert param_group(optimizer, weight)['lr'] == pytest.approx(5 * base)
         assert param_group(optimizer, norm.weight)['lr'] == pytest.approx(5 * base)
-        assert param_group(optimizer, norm.weight)['weight_decay'] == 0
+        # norms decay too, as in the reference release (docs/fidelity.md)
+        assert param_group(optimizer, norm.weight)['weight_decay'] == pytest.approx(wd)
         mix_logits = param_group(optimizer, model.pred_mix_logits)
         assert mix_logits['lr'] == pytest.approx(base)
     else:

@@ -47,7 +47,8 @@ def test_dry_run_lists_the_papers_eight_runs(stage, capsys):
             assert argv[argv.index('--pseudo_label_dir') + 1] == \
                 f'data/pseudo_labels/{name}'
         elif stage == 'test':
-            assert argv[3] == f'work_dirs/uvpt/{name}/latest.pth'
+            # the best checkpoint by val mIoU (none yet: the pattern is shown)
+            assert argv[3] == f'work_dirs/uvpt/{name}/best_mIoU_iter_*.pth'
             assert argv[4:6] == ['--eval', 'mIoU']
         else:
             folder = 'uvpt' if stage == 'train' else 'pretrain'

@@ -90,7 +90,11 @@ def test_prediction_consistency_by_hand():
     kl_c = 3 * kl([1.0, 0.0], [0.999, 0.001])
     m_e = two_class(0.5 * 0.1)                                   # [.05, .95]
     kl_e = 2 * kl([0.0, 1.0], m_e) + kl(two_class(0.1), m_e)
-    assert loss.item() == pytest.approx((kl_a + kl_c + kl_e) / 3, rel=1e-5)
+    # the default divides by all 6 pixels of the batch (the reference release)
+    assert loss.item() == pytest.approx((kl_a + kl_c + kl_e) / 6, rel=1e-5)
+    confident = PredictionConsistencyLoss(conf_threshold=0.8, average_over='confident')
+    assert confident(logits, label, mix_logits).item() == pytest.approx(
+        (kl_a + kl_c + kl_e) / 3, rel=1e-5)
     loss.backward()
     assert mix_logits.grad.abs().sum() > 0
     # finite gradients although some probabilities are 0 (p·log p at p = 0)
@@ -121,7 +125,7 @@ def test_prediction_consistency_mask_is_per_image():
     only_image_1 = loss_fn([x[1:] for x in logits], label[1:], mix_logits)
     m_e = two_class(0.05)
     expected = 2 * kl([0.0, 1.0], m_e) + kl(two_class(0.1), m_e)
-    assert only_image_1.item() == pytest.approx(expected, rel=1e-5)
+    assert only_image_1.item() == pytest.approx(expected / 3, rel=1e-5)  # 3 pixels
     assert full.item() != pytest.approx(only_image_1.item())
 
 

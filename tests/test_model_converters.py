@@ -256,6 +256,7 @@ def uvpt_model(kind):
     torch.manual_seed(0)
     cfg = Config.fromfile(MODELS / f'uvpt_daformer_{kind}-tiny.py')
     cfg.model.backbone.prompt_cfg.prompt_handover = 'input'   # as the release
+    cfg.model.backbone.prompt_cfg.level_embed = kind == 'swin'  # MiT-B5: not used
     model = build_segmentor(cfg.model)
     model.init_weights()
     for p in model.parameters():   # every tensor distinct, so a swap would show
@@ -270,7 +271,9 @@ def to_release(state, kind):
         release = mit_to_nvidia(release, prefix='backbone.')
     release['backbone.spm.conv4.0.weight'] = torch.randn(64, 64, 3, 3)
     release['backbone.spm.conv4.1.running_mean'] = torch.zeros(64)
-    release['decode_head_aug0.conv_seg.weight'] = torch.randn(19, 64, 1, 1)
+    release['decode_head_aug5.conv_seg.weight'] = torch.randn(19, 64, 1, 1)
+    if kind == 'mit':   # saved by the release's MiT-B5, never used
+        release['backbone.level_embed'] = torch.randn(3, 16)
     return release
 
 
@@ -282,12 +285,14 @@ def test_release_round_trip_loads_and_matches(kind):
     assert unmapped == []
     assert set(dropped) == {'backbone.spm.conv4.0.weight',
                             'backbone.spm.conv4.1.running_mean',
-                            'decode_head_aug0.conv_seg.weight'}
+                            'decode_head_aug5.conv_seg.weight'} | (
+        {'backbone.level_embed'} if kind == 'mit' else set())
+    # the release never saved its prompt mixture weights: equal ones are written
+    assert torch.equal(converted['prompt_mix_logits'], torch.zeros(4, 3))
     fresh = uvpt_model(kind)
     for p in fresh.parameters():
         p.data.zero_()
-    result = fresh.load_state_dict(converted, strict=False)
-    assert result.unexpected_keys == [] and result.missing_keys == ['prompt_mix_logits']
+    fresh.load_state_dict(converted, strict=True)
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
         torch.testing.assert_close(fresh.encode_decode(x, None),

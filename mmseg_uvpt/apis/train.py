@@ -50,7 +50,7 @@ def optimizer_settings(cfg):
     """``cfg.optimizer`` with :class:`UVPTOptimizerConstructor` as the default
     constructor: it equals mmcv's default except that ``norm_decay_mult`` also
     reaches norms inside ``custom_keys`` modules, which is what a config with both
-    means (DESIGN §3.8: no decay on norms, LR multipliers on adapter and head)."""
+    means (e.g. no decay on norms with LR multipliers on the head)."""
     optimizer = copy.deepcopy(cfg.optimizer)
     optimizer.setdefault('constructor', UVPTOptimizerConstructor.__name__)
     return optimizer

@@ -8,10 +8,16 @@ Each launcher knows the paper's 8 runs of its stage (2 backbones x 2 source mode
     python launcher_train.py --smoke --only mit-b5_source-gta_synthia2cityscapes
 
 ``--smoke`` runs each job for 2 iterations on the toy benchmark (see
-:mod:`mmseg_uvpt.utils.smoke`). Every path is relative to the repository root, which
-:func:`main` makes the working directory.
+:mod:`mmseg_uvpt.utils.smoke`). The test stage evaluates each adaptation run's best
+checkpoint by validation mIoU (``--checkpoint latest``: its last one), or with
+``--release`` the eight converted checkpoints of the reference release
+(``model/release/<run>.pth``) with the configs that compute as the release
+(``configs/uvpt/release/``). ``tools/results_table.py`` turns the outputs into the
+paper's table. Every path is relative to the repository root, which :func:`main`
+makes the working directory.
 """
 import argparse
+import glob
 import os
 import os.path as osp
 import shlex
@@ -20,13 +26,18 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from .paper_runs import TARGET_SUFFIX, release_checkpoint, release_config
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 WORK_ROOT = 'work_dirs'
 
 BACKBONES = ('swin-b', 'mit-b5')
 SOURCE_MODELS = ('standard', 'source-gta')
 SOURCE_DATASETS = ('gta5', 'synthia')
-TARGET_SUFFIX = '2cityscapes'
+#: the checkpoint of an adaptation run a test job evaluates
+TEST_CHECKPOINTS = ('best', 'latest')
+#: the name mmcv's EvalHook gives the best checkpoint by ``evaluation.save_best``
+BEST_CHECKPOINT_PATTERN = 'best_mIoU_iter_*.pth'
 
 
 @dataclass(frozen=True)
@@ -97,13 +108,43 @@ class Job:
         return [self.config, '--work-dir', self.work_dir]
 
 
-def paper_jobs(stage):
-    """The stage's 8 jobs on the paper's configs; a test job evaluates the last
-    checkpoint of the adaptation run of the same name."""
+def adapted_checkpoint(name, which='best'):
+    """The checkpoint of adaptation run ``name`` that its test evaluates: the best
+    by validation mIoU (as the reference release keeps, ``evaluation.save_best``) or
+    the ``latest``. Without a best one yet the glob pattern is returned, which
+    :func:`check_checkpoint` refuses."""
+    work_dir = STAGES['train'].work_dir(name)
+    if which == 'latest':
+        return osp.join(work_dir, 'latest.pth')
+    found = sorted(glob.glob(osp.join(work_dir, BEST_CHECKPOINT_PATTERN)))
+    return found[-1] if found else osp.join(work_dir, BEST_CHECKPOINT_PATTERN)
+
+
+def paper_jobs(stage, checkpoint='best'):
+    """The stage's 8 jobs on the paper's configs; a test job evaluates the
+    ``checkpoint`` (``best``|``latest``) of the adaptation run of the same name."""
     return [Job(stage, name, stage.config_path(name), stage.work_dir(name),
-                osp.join(STAGES['train'].work_dir(name), 'latest.pth')
-                if stage.name == 'test' else None)
+                adapted_checkpoint(name, checkpoint) if stage.name == 'test' else None)
             for name in stage.run_names()]
+
+
+def release_jobs(stage, work_root=WORK_ROOT):
+    """The 8 test jobs on the reference release's converted adapted checkpoints."""
+    return [Job(stage, name, release_config(name),
+                osp.join(work_root, 'test_release', name), release_checkpoint(name))
+            for name in stage.run_names()]
+
+
+def check_checkpoint(job):
+    """SystemExit naming the missing checkpoint of a test job and how to make it."""
+    if job.checkpoint is None or osp.isfile(job.checkpoint):
+        return
+    if job.config.startswith(osp.join('configs', 'uvpt', 'release')):
+        how = ('convert the released file with tools/model_converters/'
+               'uvpt_release2mmseg.py SRC ' + job.checkpoint)
+    else:
+        how = 'train it with launcher_train.py, or pass --checkpoint latest'
+    raise SystemExit(f'[test] {job.name}: no checkpoint {job.checkpoint}; {how}')
 
 
 def select_jobs(jobs, only):
@@ -154,7 +195,19 @@ def parse_args(stage, argv=None):
     parser.add_argument('--smoke', action='store_true',
                         help='2 iterations per run on the toy benchmark, small crops; '
                              'configs go to configs/_generated/')
-    return parser.parse_args(argv)
+    if stage.name == 'test':
+        parser.add_argument('--checkpoint', choices=TEST_CHECKPOINTS, default='best',
+                            help="which checkpoint of each adaptation run: 'best' by "
+                                 "validation mIoU (as the reference release) or "
+                                 "'latest'")
+        parser.add_argument('--release', action='store_true',
+                            help='evaluate the converted checkpoints of the reference '
+                                 'release (model/release/<run>.pth) with '
+                                 'configs/uvpt/release/<run>.py')
+    args = parser.parse_args(argv)
+    if getattr(args, 'release', False) and args.smoke:
+        parser.error('--release and --smoke do not go together')
+    return args
 
 
 def main(stage_name, argv=None):
@@ -163,7 +216,14 @@ def main(stage_name, argv=None):
     args = parse_args(stage, argv)
     # every path in configs and commands is relative to the repository root
     os.chdir(REPO_ROOT)
-    jobs = select_jobs(paper_jobs(stage), args.only)
+    if getattr(args, 'release', False):
+        jobs = release_jobs(stage)
+    else:
+        jobs = paper_jobs(stage, getattr(args, 'checkpoint', 'best'))
+    jobs = select_jobs(jobs, args.only)
+    if not (args.dry_run or args.smoke):
+        for job in jobs:   # every input in place before the first job starts
+            check_checkpoint(job)
     for job in jobs:
         if args.smoke:
             # imported here: building smoke configs needs mmcv and the models

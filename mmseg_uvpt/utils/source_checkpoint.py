@@ -149,9 +149,10 @@ def convert_checkpoint_file(src, dst, convert, allow_unmapped=False, logger=None
     return converted, dropped, unmapped
 
 
-def converter_main(argv, convert, description):
+def converter_main(argv, convert, description, report=None):
     """Command line of every ``tools/model_converters`` script: ``SRC DST
-    [--allow-unmapped]``. Returns 0, or 1 after printing the error."""
+    [--allow-unmapped]``. Returns 0, or 1 after printing the error. ``report(src,
+    dst, converted)``, if given, returns text printed after a successful write."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='checkpoint to convert')
     parser.add_argument('dst', help='output checkpoint (written atomically)')
@@ -159,8 +160,11 @@ def converter_main(argv, convert, description):
                         help='write the mapped keys even if some keys have no mapping')
     args = parser.parse_args(argv)
     try:
-        convert_checkpoint_file(args.src, args.dst, convert, args.allow_unmapped)
+        converted, _, _ = convert_checkpoint_file(args.src, args.dst, convert,
+                                                  args.allow_unmapped)
     except CheckpointError as err:
         print(f'error: {err}')
         return 1
+    if report is not None:
+        print(report(args.src, args.dst, converted))
     return 0

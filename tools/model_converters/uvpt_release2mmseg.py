@@ -2,12 +2,15 @@
 
 Usage: ``python tools/model_converters/uvpt_release2mmseg.py SRC DST [--allow-unmapped]``
 
-Converts the release's source models (standard and Source-GtA) and its adapted models.
-The output loads into this project's configs: source models into
-``configs/_base_/models/daformer_*.py`` (or as the source checkpoint of an adaptation
-run), adapted models into ``uvpt_daformer_*.py`` **with**
-``prompt_cfg.prompt_handover='input'``, because the release hands the pre-extractor
-prompts to the next stage.
+Converts the release's source models (standard and Source-GtA) and its adapted models,
+and prints the config to use the output with (from the release's file name, e.g.
+``SSS_MiT-B5_Synthia_Cityscapes_Uni-UVPT_LP_52.6_59.3.pth``). Source models load into
+``configs/pretrain/<run>.py`` and, as ``model/<run>.pth``, are the source checkpoint of
+``configs/pseudo_label/`` and ``configs/uvpt/``. Adapted models load into
+``configs/uvpt/release/<run>.py``, which computes as the release: it sets
+``prompt_cfg.prompt_handover='input'`` (the release hands the pre-extractor prompts to
+the next stage) and, for MiT-B5, ``prompt_cfg.level_embed=False`` (the release's MiT-B5
+saves a level embedding but never adds it, so it is dropped here).
 
 Mapping (release -> project; A = ``backbone.prompt_adapter.``):
 
@@ -33,22 +36,34 @@ feat_norm,attn.*,ffn_norm,ffn.fc1,ffn.fc2}``
 ``decode_head.{embed_layers,fuse_layer,         unchanged (same DAFormer head)
 conv_seg}.*``
 ``weight`` (prediction mixture logits)          ``pred_mix_logits``
+``decode_head_aug{0,2,1,3,4}.*`` (Source-GtA)  ``aug_heads.{0,1,2,3,4}.*``: the heads
+                                                held out for the Fourier, AdaIN,
+                                                style-augmentor, weather and cartoon
+                                                augmentations
 ``backbone.spm.conv4.*``                        dropped: the release's unused fourth
-                                                stem conv (DESIGN §3.2)
-``decode_head_aug{0..5}.*`` (Source-GtA)        dropped: GtA training heads; the global
-                                                head is ``decode_head`` (= aug5)
+                                                stem conv
+``decode_head_aug5.*`` (Source-GtA)             dropped: the global head, saved again
+                                                as ``decode_head``
+``backbone.level_embed`` of MiT-B5              dropped: never added in the release's
+                                                MiT-B5 forward
 ==============================================  =======================================
 
-The release's per-stage prompt mixture weights were a Python list, never saved:
-``prompt_mix_logits`` start at their (equal) initialisation. Every other key is listed
-as unmapped and, without ``--allow-unmapped``, nothing is written.
+The release's per-stage prompt mixture weights were a Python list, never saved nor
+trained: an adapted model gets ``prompt_mix_logits`` = 0 (equal weights, the release's
+only value), so that it loads strictly. Every other key is listed as unmapped and,
+without ``--allow-unmapped``, nothing is written.
 """
 import os
+import re
 import sys
+
+import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # sibling converters
 from mit2mmseg import merge_q_kv, mit_rules  # noqa: E402
 
+from mmseg_uvpt.utils.paper_runs import (release_checkpoint,  # noqa: E402
+                                         release_config, run_of_release_file)
 from mmseg_uvpt.utils.source_checkpoint import (KeyRule, converter_main,  # noqa: E402
                                                 map_state_dict)
 
@@ -81,13 +96,24 @@ SWIN_BACKBONE_RULES = [
     KeyRule(r'backbone\.(patch_embed\.|stages\.|norm\d\.|absolute_pos_embed$)',
             r'backbone.\1'),
 ]
+#: the release's Source-GtA head k -> the project's ``aug_heads`` index (the order of
+#: configs/_base_/models/source-gta_aug-groups.py): the release holds out head 0 for
+#: its two FDA augmentations, 1 for the style augmentor, 2 for AdaIN, 3 for snow and
+#: frost, 4 for the cartoon effect
+RELEASE_AUG_HEADS = {0: 0, 1: 2, 2: 1, 3: 3, 4: 4}
 HEAD_RULES = [
     KeyRule(r'decode_head\.(embed_layers|fuse_layer|conv_seg)\.', r'decode_head.\1.'),
+    KeyRule(r'decode_head_aug([0-4])\.',
+            lambda m: f'aug_heads.{RELEASE_AUG_HEADS[int(m.group(1))]}.'),
     KeyRule(r'weight$', 'pred_mix_logits'),
 ]
 RELEASE_DROPS = [
     (r'backbone\.spm\.conv4\.', "the release's unused fourth stem conv"),
-    (r'decode_head_aug\d\.', 'Source-GtA training head (the global head is decode_head)'),
+    (r'decode_head_aug5\.', 'the Source-GtA global head, saved again as decode_head'),
+]
+MIT_DROPS = [
+    (r'backbone\.level_embed$', "never added in the release's MiT-B5 forward (test with "
+     "prompt_cfg.level_embed=False)"),
 ]
 
 
@@ -98,19 +124,53 @@ def is_nvidia_mit(state):
 
 def convert_release(state):
     """Release state dict -> ``(project state dict, dropped, unmapped)``."""
+    drops = RELEASE_DROPS
     if is_nvidia_mit(state):
         state, backbone_rules = merge_q_kv(state, 'backbone.'), mit_rules('backbone.')
+        drops = drops + MIT_DROPS
     else:
         backbone_rules = SWIN_BACKBONE_RULES
-    return map_state_dict(state, ADAPTER_RULES + backbone_rules + HEAD_RULES,
-                          RELEASE_DROPS)
+    converted, dropped, unmapped = map_state_dict(
+        state, ADAPTER_RULES + backbone_rules + HEAD_RULES, drops)
+    stages = {int(m.group(1)) for m in map(re.compile(
+        r'backbone\.interactions\.(\d+)\.').match, state) if m}
+    if stages:
+        scales = converted['pred_mix_logits'].numel() if 'pred_mix_logits' in converted \
+            else 3
+        converted['prompt_mix_logits'] = torch.zeros(len(stages), scales)
+    return converted, dropped, unmapped
+
+
+def usage_note(src, dst, converted):
+    """What to load the converted checkpoint ``dst`` with, from the release's name of
+    ``src`` and from whether it holds a prompt adapter."""
+    adapted = any(k.startswith(A) for k in converted)
+    backbone = 'mit-b5' if any(k.startswith('backbone.layers.') for k in converted) \
+        else 'swin-b'
+    known = run_of_release_file(src)
+    run = known[0] if known and known[1] == adapted else None
+    if adapted and run:
+        note = (f'adapted model of run {run}; test it with\n'
+                f'  python test.py {release_config(run)} {dst} --eval mIoU')
+        if os.path.normpath(dst) != release_checkpoint(run):
+            note += (f'\n(launcher_test.py --release reads it from '
+                     f'{release_checkpoint(run)})')
+        return note
+    if adapted:
+        return (f'adapted {backbone} model; test it with the config of its run, '
+                f'{release_config(backbone + "_<source model>_<source set>2cityscapes")}'
+                ' (the file name did not say which run)')
+    run = run or f'{backbone}_<source model>_<source set>'
+    return (f'source model of run {run}: it loads into configs/pretrain/{run}.py; as '
+            f'model/{run}.pth it is the source checkpoint of '
+            f'configs/pseudo_label/{run}2cityscapes.py and configs/uvpt/{run}2cityscapes.py')
 
 
 def main(argv=None):
     return converter_main(
         argv, convert_release,
-        'Convert Uni-UVPT release checkpoints to mmseg_uvpt key names (adapted models '
-        "need prompt_cfg.prompt_handover='input').")
+        'Convert Uni-UVPT release checkpoints to mmseg_uvpt key names and print the '
+        'config to use them with.', report=usage_note)
 
 
 if __name__ == '__main__':

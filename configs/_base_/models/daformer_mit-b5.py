@@ -18,7 +18,9 @@ model = dict(
         qkv_bias=True,
         drop_rate=0.,
         attn_drop_rate=0.,
-        drop_path_rate=0.3,
+        # 0.1: the reference release's MiT-B5 default (no config of its sets it),
+        # in pretraining and adaptation (docs/fidelity.md)
+        drop_path_rate=0.1,
         with_cp=False,
         init_cfg=None),
     decode_head=dict(in_channels=[64, 128, 320, 512]))

@@ -7,8 +7,13 @@ _base_ = ['./daformer_mit-b5.py']
 model = dict(
     type='UVPTSegmentor',
     prompt_consistency_clamp=True,
+    pred_consistency_average='all',
     amp_dtype=None,
     backbone=dict(
         type='MiTPrompt',
         frozen_drop_path=True,
-        prompt_cfg=dict(prompt_handover='updated', with_cp=False)))
+        # level_embed=False and prompt_handover='input' compute as the reference
+        # release's MiT-B5 (configs/uvpt/release/); drop_path_rate None: the
+        # backbone's 0.1 on the extractors' ConvFFN branches, as the release
+        prompt_cfg=dict(prompt_handover='updated', with_cp=False, level_embed=True,
+                        drop_path_rate=None)))

@@ -4,6 +4,7 @@ stage tokens read from the prompts, scaled by a learnt per-channel γ."""
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
+from mmcv.cnn.bricks.drop import build_dropout
 
 from ...ops import MSDeformAttn
 from .conv_ffn import ConvFFN
@@ -27,7 +28,7 @@ def _layer_norm(dims):
 
 class Extractor(nn.Module):
     """Prompts query the stage tokens (one value level), residual; then a ConvFFN with
-    pre-LayerNorm and residual.
+    pre-LayerNorm and a residual branch under stochastic depth.
 
     Args:
         embed_dims (int): Width of prompts and stage tokens.
@@ -36,10 +37,12 @@ class Extractor(nn.Module):
         deform_ratio (float): Value-projection width as a fraction of ``embed_dims``.
         cffn_ratio (float): ConvFFN hidden width as a fraction of ``embed_dims``.
         attn_impl (str): Deformable-attention path (``'auto'|'pytorch'|'cuda'``).
+        drop_path (float): DropPath probability of the ConvFFN branch in training
+            (the reference release uses the backbone's ``drop_path_rate``).
     """
 
     def __init__(self, embed_dims, num_heads=16, n_points=4, deform_ratio=0.5,
-                 cffn_ratio=0.25, attn_impl='auto'):
+                 cffn_ratio=0.25, attn_impl='auto', drop_path=0.):
         super().__init__()
         self.query_norm = _layer_norm(embed_dims)
         self.feat_norm = _layer_norm(embed_dims)
@@ -47,11 +50,13 @@ class Extractor(nn.Module):
                                  n_points=n_points, ratio=deform_ratio, impl=attn_impl)
         self.ffn_norm = _layer_norm(embed_dims)
         self.ffn = ConvFFN(embed_dims, int(embed_dims * cffn_ratio))
+        self.drop_path = build_dropout(dict(type='DropPath', drop_prob=drop_path)) \
+            if drop_path > 0 else nn.Identity()
 
     def forward(self, prompts, prompt_shapes, prompt_refs, feat, feat_shape):
         prompts = prompts + self.attn(self.query_norm(prompts), prompt_refs,
                                       self.feat_norm(feat), [feat_shape])
-        return prompts + self.ffn(self.ffn_norm(prompts), prompt_shapes)
+        return prompts + self.drop_path(self.ffn(self.ffn_norm(prompts), prompt_shapes))
 
 
 class Injector(nn.Module):
@@ -95,14 +100,16 @@ class Interactor(nn.Module):
         init_gamma (float): Initial γ of the injector.
         with_cp (bool): Recompute the interaction in backward to save memory.
         attn_impl (str): Deformable-attention path (``'auto'|'pytorch'|'cuda'``).
+        drop_path (float): DropPath probability of the extractor's ConvFFN branch.
     """
 
     def __init__(self, embed_dims, num_heads=16, n_points=4, deform_ratio=0.5,
-                 cffn_ratio=0.25, init_gamma=1e-6, with_cp=False, attn_impl='auto'):
+                 cffn_ratio=0.25, init_gamma=1e-6, with_cp=False, attn_impl='auto',
+                 drop_path=0.):
         super().__init__()
         self.with_cp = with_cp
         self.extractor = Extractor(embed_dims, num_heads, n_points, deform_ratio,
-                                   cffn_ratio, attn_impl)
+                                   cffn_ratio, attn_impl, drop_path)
         self.injector = Injector(embed_dims, 3, num_heads, n_points, deform_ratio,
                                  init_gamma, attn_impl)
 

@@ -56,12 +56,19 @@ class PromptAdapter(nn.Module):
             before the extractor, as in the reference release).
         with_cp (bool): Gradient checkpointing of each interactor.
         attn_impl (str): Deformable-attention path (``'auto'|'pytorch'|'cuda'``).
+        level_embed (bool): The prompt generator adds its learnt per-level
+            embedding (True, the paper and the release's Swin-B) or has none (False,
+            as the release's MiT-B5 computes).
+        drop_path_rate (float | None): DropPath probability of every extractor's
+            ConvFFN branch, active in training. The prompted backbones replace None
+            by their own ``drop_path_rate``, as the reference release does; built
+            directly, None means 0.
     """
 
     def __init__(self, embed_dims, num_heads=16, n_points=4, deform_ratio=0.5,
                  cffn_ratio=0.25, inplanes=64, norm_cfg=dict(type='BN', requires_grad=True),
                  init_gamma=1e-6, prompt_handover='updated', with_cp=False,
-                 attn_impl='auto'):
+                 attn_impl='auto', level_embed=True, drop_path_rate=None):
         super().__init__()
         if prompt_handover not in HANDOVER_MODES:
             raise ValueError(f'prompt_cfg.prompt_handover must be one of {HANDOVER_MODES}, '
@@ -74,10 +81,13 @@ class PromptAdapter(nn.Module):
                              f'({len(embed_dims)})')
         self.embed_dims = embed_dims
         self.prompt_handover = prompt_handover
-        self.generator = PromptGenerator(embed_dims[0], inplanes, norm_cfg)
+        if drop_path_rate is not None and not 0 <= drop_path_rate < 1:
+            raise ValueError('prompt_cfg.drop_path_rate must be in [0, 1), got '
+                             f'{drop_path_rate}')
+        self.generator = PromptGenerator(embed_dims[0], inplanes, norm_cfg, level_embed)
         self.interactors = nn.ModuleList(
             Interactor(dims, heads, n_points, deform_ratio, cffn_ratio, init_gamma,
-                       with_cp, attn_impl)
+                       with_cp, attn_impl, drop_path_rate or 0.)
             for dims, heads in zip(embed_dims, num_heads))
         self.handovers = nn.ModuleList(
             PromptHandover(embed_dims[i], embed_dims[i + 1])
@@ -104,7 +114,8 @@ class PromptAdapter(nn.Module):
 
     def init_weights(self):
         """Linear trunc-normal(0.02); LN/BN 1/0; conv N(0, √(2/fan_out)); level
-        embedding N(0, 1); deformable attention per Deformable DETR; γ = init_gamma."""
+        embedding (if any) N(0, 1); deformable attention per Deformable DETR;
+        γ = init_gamma."""
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 trunc_normal_init(m, std=.02, bias=0.)
@@ -118,4 +129,5 @@ class PromptAdapter(nn.Module):
                 m.reset_parameters()
             elif isinstance(m, Injector):
                 nn.init.constant_(m.gamma, m.init_gamma)
-        nn.init.normal_(self.generator.level_embed)
+        if self.generator.level_embed is not None:
+            nn.init.normal_(self.generator.level_embed)

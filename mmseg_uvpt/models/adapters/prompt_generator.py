@@ -14,11 +14,15 @@ class PromptGenerator(nn.Module):
         inplanes (int): Stem width; the 1/4 and 1/8 levels have 2× and 4× of it.
         norm_cfg (dict): Norm after each stem conv (mmcv ``build_norm_layer`` config),
             e.g. ``dict(type='BN')`` or ``dict(type='SyncBN')`` under DDP on GPUs.
+        level_embed (bool): Add the learnt per-level embedding (the paper, and the
+            reference release's Swin-B). False: no embedding parameter at all, as the
+            release's MiT-B5 computes it (it saves one but never adds it).
     """
 
     num_levels = 3
 
-    def __init__(self, embed_dims, inplanes=64, norm_cfg=dict(type='BN', requires_grad=True)):
+    def __init__(self, embed_dims, inplanes=64, norm_cfg=dict(type='BN', requires_grad=True),
+                 level_embed=True):
         super().__init__()
 
         def conv(in_ch, out_ch, stride):
@@ -32,7 +36,9 @@ class PromptGenerator(nn.Module):
         self.conv3 = conv(2 * inplanes, 4 * inplanes, 2)
         self.projs = nn.ModuleList(
             nn.Conv2d(ch, embed_dims, 1) for ch in (inplanes, 2 * inplanes, 4 * inplanes))
-        self.level_embed = nn.Parameter(torch.zeros(self.num_levels, embed_dims))
+        # None rather than an unused parameter: DDP would wait for its gradient
+        self.level_embed = nn.Parameter(torch.zeros(self.num_levels, embed_dims)) \
+            if level_embed else None
 
     def forward(self, img):
         """Returns ``(tokens [B, Σ h·w, C], shapes [(h, w)] × 3)``, finest level first."""
@@ -43,5 +49,8 @@ class PromptGenerator(nn.Module):
         for level, (feat, proj) in enumerate(zip((c1, c2, c3), self.projs)):
             feat = proj(feat)
             shapes.append(tuple(feat.shape[-2:]))
-            tokens.append(feat.flatten(2).transpose(1, 2) + self.level_embed[level])
+            feat = feat.flatten(2).transpose(1, 2)
+            if self.level_embed is not None:
+                feat = feat + self.level_embed[level]
+            tokens.append(feat)
         return torch.cat(tokens, 1), shapes

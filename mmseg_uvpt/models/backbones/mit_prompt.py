@@ -3,7 +3,7 @@ from mmseg.models.backbones.mit import MixVisionTransformer
 from mmseg.models.builder import BACKBONES
 from mmseg.models.utils import nlc_to_nchw
 
-from .prompted import PromptedBackboneMixin
+from .prompted import PromptedBackboneMixin, stock_argument
 
 
 @BACKBONES.register_module()
@@ -32,8 +32,9 @@ class MiTPrompt(PromptedBackboneMixin, MixVisionTransformer):
                  fused_attention=True, with_cp=False, **kwargs):
         super().__init__(with_cp=False, **kwargs)
         stage_dims = [self.embed_dims * heads for heads in self.num_heads]
+        drop_path_rate = stock_argument(MixVisionTransformer, kwargs, 'drop_path_rate')
         self._setup_prompting(stage_dims, freeze_backbone, frozen_drop_path,
-                              fused_attention, with_cp, prompt_cfg)
+                              fused_attention, with_cp, prompt_cfg, drop_path_rate)
 
     def _stage_tokens(self, i, carry):
         return self.layers[i][0](carry)  # patch embed: NCHW → tokens, (H, W)

@@ -7,7 +7,8 @@ non-divisible grids) at test size.
 PROMPT_CFG = dict(
     num_heads=16, n_points=4, deform_ratio=0.5, cffn_ratio=0.25, inplanes=64,
     norm_cfg=dict(type='BN', requires_grad=True), init_gamma=1e-6,
-    prompt_handover='updated', with_cp=False, attn_impl='auto')
+    prompt_handover='updated', with_cp=False, attn_impl='auto', level_embed=True,
+    drop_path_rate=None)
 
 SWIN_B_PROMPT = dict(
     type='SwinPrompt', pretrain_img_size=224, embed_dims=128, patch_size=4,
@@ -22,7 +23,7 @@ MIT_B5_PROMPT = dict(
     type='MiTPrompt', in_channels=3, embed_dims=64, num_stages=4,
     num_layers=[3, 6, 40, 3], num_heads=[1, 2, 5, 8], patch_sizes=[7, 3, 3, 3],
     strides=[4, 2, 2, 2], sr_ratios=[8, 4, 2, 1], out_indices=(0, 1, 2, 3), mlp_ratio=4,
-    qkv_bias=True, drop_rate=0., attn_drop_rate=0., drop_path_rate=0.3,
+    qkv_bias=True, drop_rate=0., attn_drop_rate=0., drop_path_rate=0.1,
     freeze_backbone=True, frozen_drop_path=True, fused_attention=True, with_cp=False,
     prompt_cfg=PROMPT_CFG)
 

@@ -1,11 +1,20 @@
 """What ``SwinPrompt`` and ``MiTPrompt`` share: the prompt adapter, freezing of the
 stock backbone, the train-mode policy of frozen modules, weight init and the
 stage-by-stage forward with injection before each stage."""
+import inspect
+
 import torch.utils.checkpoint as cp
 from mmseg.models.utils import nlc_to_nchw
 
 from ..adapters import PromptAdapter
 from .fused_attention import fuse_attention_
+
+
+def stock_argument(stock_cls, kwargs, name):
+    """``kwargs[name]``, else the default of ``stock_cls.__init__``'s ``name``."""
+    if name in kwargs:
+        return kwargs[name]
+    return inspect.signature(stock_cls.__init__).parameters[name].default
 
 
 class PromptedBackboneMixin:
@@ -21,7 +30,9 @@ class PromptedBackboneMixin:
     """
 
     def _setup_prompting(self, stage_dims, freeze_backbone, frozen_drop_path,
-                         fused_attention, with_cp, prompt_cfg):
+                         fused_attention, with_cp, prompt_cfg, drop_path_rate):
+        """``drop_path_rate``: the stock backbone's; the extractors' ConvFFN branches
+        use it unless ``prompt_cfg.drop_path_rate`` is a number."""
         self.freeze_backbone = freeze_backbone
         self.frozen_drop_path = frozen_drop_path
         self.fused_attention = fused_attention
@@ -32,8 +43,11 @@ class PromptedBackboneMixin:
             fuse_attention_(self)
         if freeze_backbone:
             self.requires_grad_(False)
+        prompt_cfg = dict(prompt_cfg or {})
+        if prompt_cfg.get('drop_path_rate') is None:
+            prompt_cfg['drop_path_rate'] = drop_path_rate
         # Built after freezing: everything under `prompt_adapter` stays trainable.
-        self.prompt_adapter = PromptAdapter(stage_dims, **(prompt_cfg or {}))
+        self.prompt_adapter = PromptAdapter(stage_dims, **prompt_cfg)
 
     def stock_children(self):
         """``(name, module)`` of every top-level child except the adapter."""

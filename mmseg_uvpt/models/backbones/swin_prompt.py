@@ -2,7 +2,7 @@
 from mmseg.models.backbones.swin import SwinTransformer
 from mmseg.models.builder import BACKBONES
 
-from .prompted import PromptedBackboneMixin
+from .prompted import PromptedBackboneMixin, stock_argument
 
 
 @BACKBONES.register_module()
@@ -14,7 +14,8 @@ class SwinPrompt(PromptedBackboneMixin, SwinTransformer):
     Args:
         prompt_cfg (dict, optional): ``PromptAdapter`` arguments (``num_heads``,
             ``n_points``, ``deform_ratio``, ``cffn_ratio``, ``inplanes``, ``norm_cfg``,
-            ``init_gamma``, ``prompt_handover``, ``with_cp``, ``attn_impl``).
+            ``init_gamma``, ``prompt_handover``, ``with_cp``, ``attn_impl``,
+            ``level_embed``, ``drop_path_rate``: None takes this backbone's).
         freeze_backbone (bool): ``requires_grad_(False)`` on every stock parameter.
         frozen_drop_path (bool): Frozen stock modules follow ``train()`` (stochastic
             depth and dropout active in training). When False they stay in eval mode.
@@ -28,8 +29,9 @@ class SwinPrompt(PromptedBackboneMixin, SwinTransformer):
     def __init__(self, prompt_cfg=None, freeze_backbone=True, frozen_drop_path=True,
                  fused_attention=True, with_cp=False, **kwargs):
         super().__init__(with_cp=False, **kwargs)
+        drop_path_rate = stock_argument(SwinTransformer, kwargs, 'drop_path_rate')
         self._setup_prompting(self.num_features, freeze_backbone, frozen_drop_path,
-                              fused_attention, with_cp, prompt_cfg)
+                              fused_attention, with_cp, prompt_cfg, drop_path_rate)
 
     def _stage_tokens(self, i, carry):
         if i > 0:

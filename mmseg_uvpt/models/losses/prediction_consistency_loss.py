@@ -1,13 +1,19 @@
 """Masked multi-scale prediction consistency (DESIGN §3.4).
 
 The softmaxes p_k of the passes at the K scales are mixed, m = Σ_k w_k p_k with
-w = softmax(mix_logits); the loss is Σ_k KL(p_k ‖ m) averaged over the pixels where
+w = softmax(mix_logits); the loss is Σ_k KL(p_k ‖ m) summed over the pixels where
 the mixture is confident (max_c m ≥ threshold, per image and pixel) and the label is
-not ignored. The mixture logits are parameters of the segmentor and are passed in.
+not ignored, divided by the number of all pixels of the batch (as the reference
+release does, so the loss shrinks with the share of confident pixels) or by the
+number of those pixels (``average_over='confident'``). The mixture logits are
+parameters of the segmentor and are passed in.
 """
 import torch
 import torch.nn as nn
 from mmseg.models.builder import LOSSES
+
+#: divisors of the masked KL sum (see ``PredictionConsistencyLoss``)
+AVERAGE_OVER = ('all', 'confident')
 
 
 def mix_probabilities(probs, mix_logits):
@@ -25,6 +31,9 @@ class PredictionConsistencyLoss(nn.Module):
         eps (float): m is clamped to [eps, 1 - eps] before the KL. Default: 1e-3.
         loss_weight (float): Default: 1.0.
         ignore_index (int): label value whose pixels never count. Default: 255.
+        average_over (str): the divisor of the masked sum: ``'all'`` pixels of the
+            batch (the reference release's ``torch.mean``) or the ``'confident'``
+            labelled ones. Default: 'all'.
 
     ``forward(logits, label, mix_logits)``: ``logits`` a list of K fp32 logit maps
     [B, C, H, W] at the label size, ``label`` [B, H, W], ``mix_logits`` [K]. Returns 0
@@ -32,8 +41,12 @@ class PredictionConsistencyLoss(nn.Module):
     """
 
     def __init__(self, conf_threshold=0.8, eps=1e-3, loss_weight=1.0,
-                 ignore_index=255):
+                 ignore_index=255, average_over='all'):
         super().__init__()
+        if average_over not in AVERAGE_OVER:
+            raise ValueError(f'PredictionConsistencyLoss: average_over must be one of '
+                             f'{AVERAGE_OVER}, got {average_over!r}')
+        self.average_over = average_over
         self.conf_threshold = conf_threshold
         self.eps = eps
         self.loss_weight = loss_weight
@@ -54,5 +67,6 @@ class PredictionConsistencyLoss(nn.Module):
         with torch.no_grad():
             mask = (mixture.max(dim=1).values >= self.conf_threshold) & \
                    (label != self.ignore_index)
-        loss = (kl * mask).sum() / mask.sum().clamp(min=1)
+        count = mask.numel() if self.average_over == 'all' else mask.sum().clamp(min=1)
+        loss = (kl * mask).sum() / count
         return self.loss_weight * loss

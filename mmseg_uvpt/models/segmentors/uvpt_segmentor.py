@@ -47,6 +47,9 @@ class UVPTSegmentor(EncoderDecoder):
         pred_consistency_weight (float): Default: 1.0.
         conf_threshold (float): mixture confidence for a pixel to count in the
             prediction consistency. Default: 0.8.
+        pred_consistency_average (str): divisor of the prediction consistency's
+            masked sum: ``'all'`` pixels of the batch (the reference release) or the
+            ``'confident'`` ones. Default: 'all'.
         prompt_consistency_weight (float): per stage. Default: 0.001.
         prompt_consistency_clamp (bool): clamp injected features to [1e-3, 1-1e-3]
             before the prompt consistency, as the reference release does. Default: True.
@@ -68,6 +71,7 @@ class UVPTSegmentor(EncoderDecoder):
                  entropy_weight=0.005,
                  pred_consistency_weight=1.0,
                  conf_threshold=0.8,
+                 pred_consistency_average='all',
                  prompt_consistency_weight=0.001,
                  prompt_consistency_clamp=True,
                  train_align_corners=True,
@@ -105,7 +109,8 @@ class UVPTSegmentor(EncoderDecoder):
             ignore_index=ignore_index))
         self.pred_consistency_loss = builder.build_loss(dict(
             type='PredictionConsistencyLoss', conf_threshold=conf_threshold,
-            loss_weight=pred_consistency_weight, ignore_index=ignore_index))
+            loss_weight=pred_consistency_weight, ignore_index=ignore_index,
+            average_over=pred_consistency_average))
         self.prompt_consistency_loss = builder.build_loss(dict(
             type='PromptConsistencyLoss', loss_weight=prompt_consistency_weight,
             clamp=prompt_consistency_clamp, align_corners=train_align_corners))
