@@ -1,4 +1,5 @@
-"""Label the target train split with a source model (Uni-UVPT stage 2, DESIGN §3.6).
+"""Label the target train split with a source model (Uni-UVPT stage 2;
+docs/method.md §6).
 
     python generate_pseudo_label.py --config configs/pseudo_label/X.py \\
         --checkpoint model/X.pth --pseudo_label_dir data/pseudo_labels/X

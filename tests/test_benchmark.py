@@ -1,7 +1,7 @@
 """tools/benchmark.py on the CPU with the tiny configs: table and JSON layout, parameter
 counts, the case overrides reaching the model, and errors raised before any work.
-The times themselves are not asserted (DESIGN §6: measure with the script, not with
-a test)."""
+The times themselves are not asserted (speed is measured with the script, never
+with a test)."""
 import contextlib
 import importlib.util
 import io

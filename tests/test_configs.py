@@ -18,7 +18,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = STAGES['pretrain'].run_names()
 ADAPT = STAGES['train'].run_names()
 
-# DESIGN §3.7: (standard, Source-GtA) pretraining LR per backbone and source set
+# docs/method.md §7: (standard, Source-GtA) pretraining LR per backbone and source set
 PRETRAIN_LR = {
     ('swin-b', 'gta5'): (6e-6, 1e-5), ('swin-b', 'synthia'): (2e-6, 2e-6),
     ('mit-b5', 'gta5'): (2e-5, 8e-6), ('mit-b5', 'synthia'): (2e-6, 4e-6)}

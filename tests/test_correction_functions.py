@@ -1,4 +1,5 @@
-"""Pure functions of the pseudo-label correction, on hand-made tensors (DESIGN §3.5)."""
+"""Pure functions of the pseudo-label correction, on hand-made tensors
+(docs/method.md §5)."""
 import math
 
 import numpy as np

@@ -1,4 +1,5 @@
-"""AdaptiveCorrectionHook with the real label loader on a 2-image dataset (DESIGN §3.5):
+"""AdaptiveCorrectionHook with the real label loader on a 2-image dataset
+(docs/method.md §5):
 the same-visit correction, the redo of a prefetched sample, state and store
 round trips."""
 import copy

@@ -1,4 +1,4 @@
-"""Label store: layout, atomic files, snapshot/restore (DESIGN §3.5)."""
+"""Label store: layout, atomic files, snapshot/restore (docs/method.md §5)."""
 import os
 import os.path as osp
 

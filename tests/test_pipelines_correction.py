@@ -1,5 +1,5 @@
 """RandomCropWithBox and LoadCorrectedAnnotations: the stored label reaches the model
-as exactly the crop the correction hook maps back (BRIEF contract 4)."""
+as exactly the crop the correction hook maps back (docs/architecture.md)."""
 import os.path as osp
 
 import numpy as np

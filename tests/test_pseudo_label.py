@@ -1,4 +1,4 @@
-"""Pseudo-label generation (DESIGN §3.6): layout, values, manifest, resume and
+"""Pseudo-label generation (docs/method.md §6): layout, values, manifest, resume and
 input checks."""
 import hashlib
 import json

@@ -3,7 +3,8 @@
 mmcv-full 1.7.2 has no wheel on the package index for today's torch, and its setup.py
 no longer builds as shipped. This script fetches the sdist (hash-checked), patches it
 and builds a wheel without build isolation, so that the build sees the installed torch
-(an isolated build silently drops the compiled ops). See DESIGN §2.
+(an isolated build silently drops the compiled ops). See docs/architecture.md,
+"The stack".
 
 The wheel is cached outside the checkout, keyed by mmcv, torch and Python versions and
 CUDA on/off (with the CUDA arch list), so a second install on the same machine only

@@ -1,5 +1,6 @@
-# Source-GtA source model (DESIGN §3.7): MiT-B5, a global DAFormer head and one head
-# per augmentation group, trained on SYNTHIA with class-weighted cross-entropy.
+# Source-GtA source model (docs/method.md §7): MiT-B5, a global DAFormer head
+# and one head per augmentation group, trained on SYNTHIA with class-weighted
+# cross-entropy.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/source-gta_mit-b5.py',
     '../_base_/datasets/synthia_1280x760_512x512_source-gta.py',

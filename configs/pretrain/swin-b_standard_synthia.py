@@ -1,4 +1,4 @@
-# Standard source model: Swin-B + DAFormer head trained on SYNTHIA (DESIGN §3.7).
+# Standard source model: Swin-B + DAFormer head trained on SYNTHIA (docs/method.md §7).
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/daformer_swin-b.py',
     '../_base_/datasets/synthia_1280x760_512x512.py',

@@ -1,5 +1,5 @@
 # Pseudo-labels of Cityscapes train by the Source-GtA MiT-B5 source model trained on
-# GTA5 (DESIGN §3.6).
+# GTA5 (docs/method.md §6).
 # Source-GtA checkpoints hold extra group heads (aug_heads.*); the global head
 # is the decode head, so the standard source model labels with it.
 _base_ = [

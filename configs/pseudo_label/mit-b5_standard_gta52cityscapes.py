@@ -1,5 +1,5 @@
 # Pseudo-labels of Cityscapes train by the standard MiT-B5 source model trained on
-# GTA5 (DESIGN §3.6).
+# GTA5 (docs/method.md §6).
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/daformer_mit-b5.py',
     '../_base_/datasets/cityscapes_pseudo_label_1024x512.py'

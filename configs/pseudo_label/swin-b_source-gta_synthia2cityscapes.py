@@ -1,5 +1,5 @@
 # Pseudo-labels of Cityscapes train by the Source-GtA Swin-B source model trained on
-# SYNTHIA (DESIGN §3.6).
+# SYNTHIA (docs/method.md §6).
 # Source-GtA checkpoints hold extra group heads (aug_heads.*); the global head
 # is the decode head, so the standard source model labels with it.
 _base_ = [

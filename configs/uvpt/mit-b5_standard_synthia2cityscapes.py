@@ -1,5 +1,5 @@
 # Uni-UVPT: adapt the standard MiT-B5 source model trained on SYNTHIA to Cityscapes
-# (DESIGN §3.8), evaluated with mIoU16 and mIoU13 (and the 19-class mIoU).
+# (docs/method.md §8), evaluated with mIoU16 and mIoU13 (and the 19-class mIoU).
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/uvpt_daformer_mit-b5.py',
     '../_base_/datasets/cityscapes_uvpt_synthia_1024x512_512x512.py',

@@ -1,5 +1,5 @@
 # Uni-UVPT: adapt the Source-GtA Swin-B source model trained on GTA5 to Cityscapes
-# (DESIGN §3.8), evaluated with 19 classes.
+# (docs/method.md §8), evaluated with 19 classes.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/uvpt_daformer_swin-b.py',
     '../_base_/datasets/cityscapes_uvpt_1024x512_512x512.py',

@@ -1,4 +1,4 @@
-"""Optimizer constructor for the adaptation recipe (DESIGN §3.8)."""
+"""Optimizer constructor for the adaptation recipe (docs/method.md §8)."""
 from mmcv.runner.optimizer import OPTIMIZER_BUILDERS, DefaultOptimizerConstructor
 from mmcv.utils.parrots_wrapper import _BatchNorm, _InstanceNorm
 from torch.nn import GroupNorm, LayerNorm

@@ -1,11 +1,12 @@
-"""Offline pseudo-labels of the target train split by the source model (DESIGN §3.6).
+"""Offline pseudo-labels of the target train split by the source model
+(docs/method.md §6).
 
 The source model labels every target training image once: resized as in the config's
 test pipeline (1024x512 for Cityscapes), single scale, whole image, hard argmax, no
 confidence threshold. The prediction is taken back to the image's original size, as
 mmseg's test path does, so the labels load like ground truth.
 
-Output layout (BRIEF contract 6), mirroring the target image folder::
+Output layout (docs/method.md §6), mirroring the target image folder::
 
     <out_dir>/<city>/<stem>_pseudoTrainIds.png   uint8 trainIds
     <out_dir>/<city>/<stem>_pseudoConf.png       uint16, max softmax probability x 65535

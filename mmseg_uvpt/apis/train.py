@@ -1,6 +1,6 @@
 """Training runtime: mmseg's ``train_segmentor`` for torch 2, CPU or GPU, DDP or not.
 
-Differences from mmseg 0.30's ``train_segmentor`` (DESIGN §2, §7):
+Differences from mmseg 0.30's ``train_segmentor`` (see docs/architecture.md):
 
 - loaders from :mod:`.data` (persistent workers only with workers, resumable order);
 - model placement by what the machine has, SyncBN only for DDP on GPUs, and DDP

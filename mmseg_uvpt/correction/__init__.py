@@ -1,4 +1,5 @@
-"""Adaptive pseudo-label correction (DESIGN §3.5): pure functions, label store, hook."""
+"""Adaptive pseudo-label correction (docs/method.md §5): pure functions, label store,
+hook."""
 from ..datasets.label_correction import correct_label, correct_with_prediction
 from .configure import configure_correction
 from .controller import CorrectionController

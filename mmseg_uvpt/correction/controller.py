@@ -15,7 +15,7 @@ STATE_VERSION = 2
 
 
 class CorrectionController:
-    """Per-class IoU records, early-learning trigger and thresholds (DESIGN §3.5).
+    """Per-class IoU records, early-learning trigger and thresholds (docs/method.md §5).
 
     Follows the reference release's hook: an IoU record is taken at a check only once
     the queue holds ``queue_size`` samples; a class's fit window is every record

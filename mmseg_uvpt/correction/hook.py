@@ -14,7 +14,8 @@ store and rewrites its label in the batch. The crop never depends on the correct
 (``cat_max_ratio`` judges the dataset's label), so the redone label is exactly the
 one an in-time worker would have produced: results do not depend on worker timing.
 
-After each step it hands ``runner.outputs['correction']`` (BRIEF contract 3) to a
+After each step it hands ``runner.outputs['correction']`` (docs/architecture.md,
+"One adaptation iteration") to a
 background :class:`StoreWriter`, which computes the IoU and the histogram change and
 writes the new label and prediction. Every ``interval`` iterations it collects the
 writer's results, records IoU_c (once the queue is full), fits the trigger,
@@ -63,7 +64,7 @@ def _barrier():
 
 @HOOKS.register_module()
 class AdaptiveCorrectionHook(Hook):
-    """Adaptive pseudo-label correction (DESIGN §3.5).
+    """Adaptive pseudo-label correction (docs/method.md §5).
 
     Register it with ``priority='ABOVE_NORMAL'`` (``configure_correction`` sets that)
     so it runs before the ``CheckpointHook`` of the same iteration.

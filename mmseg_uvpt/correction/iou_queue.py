@@ -1,4 +1,4 @@
-"""Per-class training IoU over the last N samples (DESIGN §3.5).
+"""Per-class training IoU over the last N samples (docs/method.md §5).
 
 Written here rather than reusing mmseg's ``intersect_and_union`` because that one is
 per-image and imports mmcv; this one handles a whole batch in one ``bincount`` and

@@ -1,6 +1,7 @@
 """On-disk store of corrected labels and last predictions.
 
-DESIGN §3.5, BRIEF contract 4. The layout and the file formats are described in
+docs/method.md §5, docs/architecture.md. The layout and the file formats are described
+in
 ``mmseg_uvpt/datasets/label_correction.py`` (the data loader reads the same files).
 
 Every write goes to a temp file and is renamed over the target, so a killed run never

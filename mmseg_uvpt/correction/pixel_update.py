@@ -1,4 +1,5 @@
-"""Mapping maps between a training sample's frame and the full image (DESIGN §3.5).
+"""Mapping maps between a training sample's frame and the full image
+(docs/method.md §5).
 
 A training sample is a crop of the resized image, possibly flipped and padded. Its
 box ``crop_bbox = (y1, y2, x1, x2)`` is in the resized, unflipped image (see

@@ -1,4 +1,5 @@
-"""Per-class confidence thresholds from quantised probability histograms (DESIGN §3.5).
+"""Per-class confidence thresholds from quantised probability histograms
+(docs/method.md §5).
 
 tau_c is the q-quantile (the release's sorted-index rule) of the max-probability over
 all pixels predicted as c in every image's latest stored prediction. Probabilities are stored as uint8 (0..255),

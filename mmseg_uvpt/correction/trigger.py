@@ -1,4 +1,4 @@
-"""When to start correcting a class: the early-learning trigger (DESIGN §3.5).
+"""When to start correcting a class: the early-learning trigger (docs/method.md §5).
 
 As in the reference release: a cubic is fitted with ``numpy.polyfit`` to the class's
 training-IoU records since its last start, at x = 1..n (one unit per record), and the

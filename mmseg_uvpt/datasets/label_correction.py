@@ -9,8 +9,8 @@ background writer); pure numpy, no mmcv. Layout under ``<work_dir>/correction``:
     worker_state.json                         active classes and thresholds
     snapshots/<name>/{labels,preds}/...       store as of a checkpoint
 
-A stored prediction: one file per image holds the last visit's prediction holds the last visit's prediction *of the crop only* (in the
-unflipped frame, padding dropped) and where that crop lies::
+A stored prediction: one file per image holds the last visit's prediction *of the
+crop only* (in the unflipped frame, padding dropped) and where that crop lies::
 
     header  magic b'UVPP', format 1, iteration, full H, full W, y1, y2, x1, x2
     body    zstd(pred bytes + row-delta prob bytes), uint8 [y2 - y1, x2 - x1] each

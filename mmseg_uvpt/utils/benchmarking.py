@@ -1,5 +1,5 @@
 """Training-step time, peak memory, inference time and parameter counts of the
-adaptation and fine-tuning set-ups (DESIGN §6), behind ``tools/benchmark.py``.
+adaptation and fine-tuning set-ups (benchmarks/README.md), behind ``tools/benchmark.py``.
 
 A *case* is data: a model config, its tiny twin for ``--toy`` runs, the schedule whose
 ``optimizer`` the step uses, ``cfg-options``-style overrides and the TF32 switch. Every
@@ -32,8 +32,9 @@ FINETUNE_SCHEDULE = 'configs/_base_/schedules/pretrain_standard_400k.py'
 
 # Precision/attention settings of the adaptation cases. The baseline is the
 # reference's set-up (fp32 throughout, stock attention, no TF32); `opt` turns on the
-# cheap switches DESIGN §6 names; `opt_cp` adds gradient checkpointing of the frozen
-# blocks and the adapter's interactors, trading time for memory.
+# cheap switches (bf16 autocast, TF32, fused attention in the frozen blocks);
+# `opt_cp` adds gradient checkpointing of the frozen blocks and the adapter's
+# interactors, trading time for memory.
 _FP32 = dict(tf32=False, overrides={'model.amp_dtype': None,
                                     'model.backbone.fused_attention': False})
 _OPTIMISED = dict(tf32=True, overrides={'model.amp_dtype': 'bfloat16',

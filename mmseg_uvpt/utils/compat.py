@@ -2,7 +2,8 @@
 import of ``mmseg_uvpt``.
 
 Each fix patches mmcv's objects at run time (never site-packages) and is covered by a
-test in ``tests/test_compat.py`` that fails without it. See DESIGN §2.
+test in ``tests/test_compat.py`` that fails without it.
+See docs/architecture.md, "The stack".
 """
 import torch
 

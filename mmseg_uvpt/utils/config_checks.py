@@ -2,7 +2,7 @@
 
 The scripts call these right after parsing the command line, so that a typo or a
 missing folder fails in seconds with one clear message rather than after the model is
-built, or deep inside a data loader worker (DESIGN §7).
+built, or deep inside a data loader worker.
 """
 import difflib
 import os

@@ -1,4 +1,4 @@
-# The target train split the source model labels (DESIGN §3.6): Cityscapes train
+# The target train split the source model labels (docs/method.md §6): Cityscapes train
 # images, resized to 1024x512 whole, single scale, no labels needed.
 _base_ = ['./cityscapes_val_1024x512.py']
 data = dict(

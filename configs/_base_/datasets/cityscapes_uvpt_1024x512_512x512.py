@@ -1,8 +1,9 @@
 # Uni-UVPT adaptation on Cityscapes train with the source model's pseudo-labels
-# (DESIGN §3.8): resized to 1024x512, random 512x512 crop (cat_max_ratio 0.75) that
-# records its box, flip, photometric distortion, batch 1. The label is the corrected
-# one when the correction store holds it; `crop_bbox` and `label_path` travel in the
-# image metas so the correction hook can map predictions back to the full label.
+# (docs/method.md §8): resized to 1024x512, random 512x512 crop (cat_max_ratio
+# 0.75) that records its box, flip, photometric distortion, batch 1. The label is
+# the corrected one when the correction store holds it; `crop_bbox` and
+# `label_path` travel in the image metas so the correction hook can map
+# predictions back to the full label.
 # Leaves set data.train.pseudo_label_dir.
 _base_ = ['./cityscapes_val_1024x512.py']
 crop_size = (512, 512)

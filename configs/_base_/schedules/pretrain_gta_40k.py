@@ -1,4 +1,4 @@
-# Source-GtA pretraining (DESIGN §3.7): the standard recipe over 40k iterations,
+# Source-GtA pretraining (docs/method.md §7): the standard recipe over 40k iterations,
 # with no warm-up (the release's Source-GtA configs start at the full LR).
 _base_ = ['./pretrain_standard_400k.py']
 lr_config = dict(_delete_=True, policy='poly', power=1.0, min_lr=0.0, by_epoch=False)

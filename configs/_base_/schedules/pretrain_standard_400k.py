@@ -1,4 +1,4 @@
-# Standard source pretraining (DESIGN §3.7): AdamW, LR x10 on every decode head
+# Standard source pretraining (docs/method.md §7): AdamW, LR x10 on every decode head
 # ('head' in the parameter name), poly decay after a 1.5k-iteration linear warm-up,
 # 400k iterations. Leaves set optimizer.lr; the batch size (2) is in the dataset base.
 # Weight decay 0.01 everywhere except on the backbone's norm layers. mmcv's default

@@ -1,5 +1,5 @@
 """The trainable prompt adapter of a prompted backbone: prompt generator, one
-interactor per stage and the hand-over convs between stages (DESIGN §3.2)."""
+interactor per stage and the hand-over convs between stages (docs/method.md §2)."""
 import math
 
 import torch.nn as nn

@@ -1,6 +1,6 @@
 """Backbone settings to copy into configs (``configs/_base_/models/``) and tests.
 
-Full-size models follow DESIGN §3.1/§3.2 (Swin-B and MiT-B5 with the reference
+Full-size models follow docs/method.md §1, §2 (Swin-B and MiT-B5 with the reference
 adapter); the tiny ones keep every code path (shifted windows, spatial reduction,
 non-divisible grids) at test size.
 """

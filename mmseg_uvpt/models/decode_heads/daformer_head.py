@@ -1,4 +1,5 @@
-"""DAFormer decode head (Hoyer et al., CVPR 2022), as used by Uni-UVPT (DESIGN §3.3).
+"""DAFormer decode head (Hoyer et al., CVPR 2022), as used by Uni-UVPT
+(docs/method.md §3).
 
 Per input level a linear embedding to ``embed_dims`` channels, all levels resized to
 the first (1/4) level and concatenated, fused by a depthwise-separable ASPP without

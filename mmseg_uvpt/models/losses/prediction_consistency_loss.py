@@ -1,4 +1,4 @@
-"""Masked multi-scale prediction consistency (DESIGN §3.4).
+"""Masked multi-scale prediction consistency (docs/method.md §4).
 
 The softmaxes p_k of the passes at the K scales are mixed, m = Σ_k w_k p_k with
 w = softmax(mix_logits); the loss is Σ_k KL(p_k ‖ m) summed over the pixels where

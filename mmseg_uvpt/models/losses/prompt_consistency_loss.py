@@ -1,4 +1,4 @@
-"""Per-stage prompt consistency across scales (DESIGN §3.4).
+"""Per-stage prompt consistency across scales (docs/method.md §4).
 
 For each stage the injected features of the other passes are resized (bilinear) to
 the first (1×) pass's size, optionally clamped to [eps, 1 - eps] as the reference

@@ -1,4 +1,4 @@
-"""GtA self-training loss on the 1× prediction (DESIGN §3.4).
+"""GtA self-training loss on the 1× prediction (docs/method.md §4).
 
 Lovász-softmax against the (corrected) pseudo-label over the classes present, plus a
 sharpening term ``entropy_weight · mean((H / ln C)^4)`` with H the per-pixel entropy

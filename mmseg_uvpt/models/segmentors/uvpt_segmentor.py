@@ -1,4 +1,4 @@
-"""The Uni-UVPT adaptation segmentor (DESIGN §3.4, BRIEF contract 3).
+"""The Uni-UVPT adaptation segmentor (docs/method.md §4).
 
 Training runs the whole prompted model on the image at several scales (1×, 0.5×, 2×
 by default), and combines the GtA self-training loss on the 1× prediction, the masked
@@ -198,7 +198,8 @@ class UVPTSegmentor(EncoderDecoder):
                     img_metas=list(img_metas))
 
     def train_step(self, data_batch, optimizer, **kwargs):
-        """mmseg's train step plus ``correction`` (BRIEF contract 3)."""
+        """mmseg's train step plus ``correction`` (docs/architecture.md, "One adaptation
+        iteration")."""
         losses, correction = self(**data_batch, return_correction=True)
         loss, log_vars = self._parse_losses(losses)
         return dict(loss=loss, log_vars=log_vars,
