@@ -336,7 +336,8 @@ def test_toy_adaptation_ends_the_same_with_0_1_and_2_workers(tmp_path):
     options = [f'data.{split}.data_root={target}' for split in ('train', 'val', 'test')]
     config = osp.join(REPO, 'configs/toy/uvpt_mit-tiny.py')
     steps = [step['type'] for step in Config.fromfile(config).data.train.pipeline]
-    assert steps[3] == 'RandomCropWithBox' and steps[7] == 'Pad', steps  # the steps overridden below
+    # the steps whose sizes are overridden below
+    assert steps[3] == 'RandomCropWithBox' and steps[7] == 'Pad', steps
     options += [f'data.train.pseudo_label_dir={labels}', 'runner.max_iters=2',
                 'checkpoint_config.interval=1', 'checkpoint_config.max_keep_ckpts=-1',
                 'data.train.pipeline.3.crop_size=(128,128)',

@@ -64,9 +64,10 @@ class SeededSamples(Dataset):
     own gets a seed derived from it. In the training process (a loader without
     workers) the generators are restored afterwards, so that its own draws and its
     checkpointed RNG state are those of a run with workers; a worker process draws
-    nothing outside these blocks and skips the (costlier than seeding) restore. Plain integer
-    indices load unseeded, as from the wrapped dataset. Other attributes
-    (``CLASSES``, ``PALETTE``, ``img_infos``...) are the wrapped dataset's.
+    nothing outside these blocks and skips the restore (which costs more than the
+    seeding). Plain integer indices load unseeded, as from the wrapped dataset.
+    Other attributes (``CLASSES``, ``PALETTE``, ``img_infos``...) are the wrapped
+    dataset's.
 
     Args:
         dataset (Dataset): the training set.
