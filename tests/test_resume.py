@@ -81,6 +81,24 @@ def killed_at(cfg, iteration):
     return dict(cfg, custom_hooks=hooks)
 
 
+def kill_and_resume(main, cfg, iteration, checkpoint, tmp_path):
+    """Run ``cfg`` with ``main`` (a stage's entry point) until it is killed in
+    ``iteration``, then resume it from ``checkpoint`` (a file name in its work dir).
+
+    Returns:
+        tuple[str, dict]: the work dir and the ``runtime`` of ``checkpoint``.
+    """
+    work = str(tmp_path / 'killed')
+    with pytest.raises(SimulatedKill):
+        main([dump_config(killed_at(cfg, iteration), tmp_path / 'kill.py'),
+              '--work-dir', work] + FLAGS)
+    assert not osp.exists(osp.join(work, f'iter_{iteration}.pth'))
+    runtime = load_checkpoint_file(osp.join(work, checkpoint))['runtime']
+    main([dump_config(cfg, tmp_path / 'c.py'), '--work-dir', work, '--resume-from',
+          osp.join(work, checkpoint)] + FLAGS)
+    return work, runtime
+
+
 # --- pretraining ---------------------------------------------------------------------
 # 6 images, batch 2: 3 iterations an epoch, so the checkpoint of iteration 2 and the
 # kill in iteration 4 fall in the middle of the first and the second epoch
@@ -103,16 +121,8 @@ def test_pretraining_killed_mid_epoch_resumes_like_an_uninterrupted_run(
         pretrain_reference, loader, tmp_path):
     data, reference = pretrain_reference
     cfg = with_loader(run_config(data, **PRETRAIN), loader)
-    config = dump_config(cfg, tmp_path / 'c.py')
-    killed = str(tmp_path / 'killed')
-    with pytest.raises(SimulatedKill):
-        pretrain_main([dump_config(killed_at(cfg, 4), tmp_path / 'kill.py'),
-                       '--work-dir', killed] + FLAGS)
-    saved = load_checkpoint_file(osp.join(killed, 'latest.pth'))
-    assert saved['runtime']['train_loader'] == dict(epoch=0, consumed_batches=2,
-                                                    sampler_seed=0)
-    out = pretrain_main([config, '--work-dir', killed, '--auto-resume'] + FLAGS)
-    assert out['iters'] == 5
+    killed, saved = kill_and_resume(pretrain_main, cfg, 4, 'iter_2.pth', tmp_path)
+    assert saved['train_loader'] == dict(epoch=0, consumed_batches=2, sampler_seed=0)
     _, end = assert_same_end(reference, osp.join(killed, 'iter_5.pth'))
     assert end['runtime']['train_loader'] == PRETRAIN_END
 
@@ -191,14 +201,9 @@ def test_source_gta_pretraining_killed_mid_epoch_restores_its_style_banks(
     full = str(tmp_path / 'full')
     pretrain_main([dump_config(cfg, tmp_path / 'full.py'), '--work-dir', full] + FLAGS)
     cfg = with_loader(cfg, LOADERS['2-persistent-workers'])
-    killed = str(tmp_path / 'killed')
-    with pytest.raises(SimulatedKill):
-        pretrain_main([dump_config(killed_at(cfg, 4), tmp_path / 'kill.py'),
-                       '--work-dir', killed] + FLAGS)
-    banks = load_checkpoint_file(osp.join(killed, 'iter_2.pth'))['runtime']['style_banks']
+    killed, saved = kill_and_resume(pretrain_main, cfg, 4, 'iter_2.pth', tmp_path)
+    banks = saved['style_banks']
     assert len(banks) == 1 and banks[0], 'empty banks: the test would prove nothing'
-    pretrain_main([dump_config(cfg, tmp_path / 'c.py'), '--work-dir', killed,
-                   '--auto-resume'] + FLAGS)
     assert_same_end(osp.join(full, 'iter_5.pth'), osp.join(killed, 'iter_5.pth'))
 
 
@@ -287,16 +292,9 @@ def test_adaptation_killed_mid_epoch_restores_correction_state_and_label_store(
     """train.py killed after the optimizer step and the correction of iteration 6,
     resumed from iter_4."""
     cfg, full = adaptation_reference
-    cfg = with_loader(cfg, loader)
-    killed = str(tmp_path / 'killed')
-    with pytest.raises(SimulatedKill):
-        train_main([dump_config(killed_at(cfg, 6), tmp_path / 'kill.py'),
-                    '--work-dir', killed] + FLAGS)
-    saved = load_checkpoint_file(osp.join(killed, 'iter_4.pth'))
-    assert saved['runtime']['train_loader'] == dict(epoch=1, consumed_batches=1,
-                                                    sampler_seed=0)
-    train_main([dump_config(cfg, tmp_path / 'c.py'), '--work-dir', killed,
-                '--resume-from', osp.join(killed, 'iter_4.pth')] + FLAGS)
+    killed, saved = kill_and_resume(train_main, with_loader(cfg, loader), 6,
+                                    'iter_4.pth', tmp_path)
+    assert saved['train_loader'] == dict(epoch=1, consumed_batches=1, sampler_seed=0)
 
     a, b = assert_same_end(osp.join(full, 'iter_8.pth'), osp.join(killed, 'iter_8.pth'))
     state = a['meta']['hook_msgs']['correction']
