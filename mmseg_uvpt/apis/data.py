@@ -7,7 +7,12 @@ Compared with mmseg's ``build_dataloader``:
   loader can resume in the middle of an epoch, so a resumed run sees the same batches
   as an uninterrupted one;
 - every loader draws its workers' base seed from its own generator, so creating an
-  iterator (each epoch, each evaluation) leaves the global torch RNG untouched.
+  iterator (each epoch, each evaluation) leaves the global torch RNG untouched;
+- a training sample's random augmentation is a function of (seed, epoch, position of
+  the sample in the epoch) alone: the sampler derives a seed per sample and
+  :class:`SeededSamples` runs the sample's whole pipeline under it. Which worker
+  loads the sample, how many there are, whether they persist across epochs and
+  whether the run was resumed part-way then change nothing.
 """
 from functools import partial
 
@@ -17,15 +22,23 @@ from mmseg.datasets.builder import worker_init_fn
 from mmseg.datasets.samplers import DistributedSampler
 from torch.utils.data import DataLoader
 
+from ..datasets.seeded_samples import SampleKey, SeededSamples
+from ..utils.seeded_rng import derive_seed
+
 #: loader keys of ``cfg.data`` (the rest are datasets or per-split overrides)
 _SPLIT_KEYS = ('train', 'val', 'test', 'train_dataloader', 'val_dataloader',
                'test_dataloader')
 
 
 class ResumableSampler(DistributedSampler):
-    """mmseg's seeded, epoch-wise sampler that can start an epoch part-way.
+    """mmseg's seeded, epoch-wise sampler that can start an epoch part-way and
+    gives every sample a seed of its own.
 
-    With ``num_replicas=1`` it also serves single-process runs.
+    It yields :class:`SampleKey` ``(index, seed)``; the seed is derived from
+    ``(seed, epoch, position)``, the position counted in the epoch's order over all
+    ranks, so a sample's seed does not depend on where the epoch was started or on
+    the process that loads it. With ``num_replicas=1`` it also serves
+    single-process runs.
 
     Args:
         dataset (Dataset): the dataset.
@@ -47,7 +60,10 @@ class ResumableSampler(DistributedSampler):
     def __iter__(self):
         indices = list(super().__iter__())
         skip, self._skip = self._skip, 0
-        return iter(indices[skip:])
+        seed, epoch, rank, ranks = self.seed, self.epoch, self.rank, self.num_replicas
+        # mmseg gives rank r the positions r, r + R, r + 2R... of the epoch's order
+        return (SampleKey(index, derive_seed(seed, epoch, rank + k * ranks))
+                for k, index in enumerate(indices[skip:], start=skip))
 
 
 def loader_settings(data_cfg, split):
@@ -86,6 +102,7 @@ def build_loader(dataset, settings, info, seed=None, train=True):
     if train:
         sampler = ResumableSampler(dataset, info.world_size, info.rank, shuffle,
                                    0 if seed is None else seed)
+        dataset = SeededSamples(dataset)
     elif info.distributed:
         sampler = DistributedSampler(dataset, info.world_size, info.rank, shuffle=False)
     else:

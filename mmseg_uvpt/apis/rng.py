@@ -44,14 +44,38 @@ def set_rng_state(state):
                           'machine; CUDA random draws will differ from the saved run')
 
 
+def gather_from_ranks(obj):
+    """``obj`` of every rank, in rank order (``[obj]`` without DDP); all ranks call."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return [obj]
+    gathered = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, obj)
+    return gathered
+
+
 def gather_rng_states():
     """The RNG states of every rank, in rank order (one entry without DDP)."""
-    state = get_rng_state()
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
-        return [state]
-    states = [None] * dist.get_world_size()
-    dist.all_gather_object(states, state)
-    return states
+    return gather_from_ranks(get_rng_state())
+
+
+def entry_of_this_rank(entries, what, logger=None):
+    """This rank's entry of a :func:`gather_from_ranks` list saved by an earlier run.
+
+    A run resumed with another number of processes gets rank 0's entry, which is
+    said in the log (``what`` names the entries there).
+    """
+    rank, world = 0, 1
+    if dist.is_available() and dist.is_initialized():
+        rank, world = dist.get_rank(), dist.get_world_size()
+    if len(entries) != world:
+        message = (f'the checkpoint holds {what} of {len(entries)} processes and this '
+                   f'run has {world}; every rank starts from rank 0\'s')
+        if logger is not None:
+            logger.warning(message)
+        else:
+            warnings.warn(message)
+        rank = 0
+    return entries[rank]
 
 
 def restore_rank_rng_state(states, logger=None):
@@ -60,15 +84,4 @@ def restore_rank_rng_state(states, logger=None):
     A run resumed with another number of processes gets rank 0's state (its random
     draws then differ from the saved run's, which is said in the log).
     """
-    rank, world = 0, 1
-    if dist.is_available() and dist.is_initialized():
-        rank, world = dist.get_rank(), dist.get_world_size()
-    if len(states) != world:
-        message = (f'the checkpoint holds RNG states of {len(states)} processes and this '
-                   f'run has {world}; every rank starts from rank 0\'s state')
-        if logger is not None:
-            logger.warning(message)
-        else:
-            warnings.warn(message)
-        rank = 0
-    set_rng_state(states[rank])
+    set_rng_state(entry_of_this_rank(states, 'RNG states', logger))

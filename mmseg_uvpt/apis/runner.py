@@ -5,8 +5,9 @@ What it changes in mmcv's ``IterBasedRunner`` and why:
 - checkpoints are written atomically (temp file + rename), so a run killed while
   saving keeps its previous checkpoint, and hold only what ``weights_only`` loads;
 - a checkpoint stores the number of *completed* iterations (mmcv stores one less
-  and repeats an iteration on resume), the RNG states of every rank and the
-  training loader's position; resume restores all of them and ``hook_msgs``
+  and repeats an iteration on resume), the RNG states of every rank, the training
+  loader's position and the augmentations' style banks of every rank (see
+  :mod:`.augmentation_state`); resume restores all of them and ``hook_msgs``
   (mmcv's ``IterBasedRunner.resume`` drops them), loading onto the CPU first;
 - the checkpoint hook runs after every hook but the loggers (priority 80, between
   LOW and VERY_LOW), so the state that custom hooks (the label correction) and the
@@ -33,9 +34,12 @@ from torch.optim import Optimizer
 from ..utils import CheckpointError, atomic_save
 from ..utils.prompt_only import (PROMPT_ONLY_KEY, FrozenHashCache, check_source_matches,
                                  is_prompt_only, load_full_state, split_prompt_only)
+from .augmentation_state import (find_style_banks, load_style_bank_state,
+                                 style_bank_state)
 from .checkpoint import load_state_strictly, to_checkpoint_safe
 from .data import ResumableIterLoader
-from .rng import gather_rng_states, restore_rank_rng_state
+from .rng import (entry_of_this_rank, gather_from_ranks, get_rng_state,
+                  restore_rank_rng_state)
 
 #: after the evaluation and custom hooks (<= LOW = 70), before the loggers (90)
 CHECKPOINT_PRIORITY = 80
@@ -64,12 +68,14 @@ class UVPTIterBasedRunner(IterBasedRunner):
             self.meta = {}
         self._train_loader = None
         self._in_after_train_iter = False
-        self._rng_states = None
+        self._rank_states = None
         self._resumed_runtime = None
         self._source_checkpoint = None
         self._prompt_only = False
         self._frozen_hashes = FrozenHashCache()
         self._source_checked = False
+        # built once: the banks are fixed parts of the model
+        self._style_banks = find_style_banks(self.model)
 
     def use_source_checkpoint(self, path, prompt_only):
         """The run's source checkpoint: tried first when a prompt-only checkpoint is
@@ -99,7 +105,7 @@ class UVPTIterBasedRunner(IterBasedRunner):
             return super().call_hook(fn_name)
         # the iteration's random draws are done; later hooks must not draw (see
         # module doc), so this is the state a resumed run has to start from
-        self._rng_states = gather_rng_states()
+        self._rank_states = self._gather_rank_states()
         self._in_after_train_iter = True
         try:
             super().call_hook(fn_name)
@@ -111,6 +117,11 @@ class UVPTIterBasedRunner(IterBasedRunner):
             method = getattr(hook, name, None)
             if callable(method):
                 method(self, checkpoint)
+
+    def _gather_rank_states(self):
+        """Every rank's RNG states and style banks (one collective call)."""
+        states = gather_from_ranks((get_rng_state(), style_bank_state(self._style_banks)))
+        return dict(rng=[rng for rng, _ in states], style_banks=[b for _, b in states])
 
     # --- running ------------------------------------------------------------------
     @property
@@ -137,6 +148,11 @@ class UVPTIterBasedRunner(IterBasedRunner):
         if 'train_loader' in runtime and self._train_loader is not None:
             self._train_loader.load_state_dict(runtime['train_loader'])
         self.call_hook('before_run')
+        if 'style_banks' in runtime:
+            model = getattr(self.model, 'module', self.model)
+            device = next(model.parameters()).device
+            load_style_bank_state(self._style_banks, entry_of_this_rank(
+                runtime['style_banks'], 'style banks', self.logger), device)
         if 'rng' in runtime:
             # last, so that nothing between resume and the first iteration draws
             restore_rank_rng_state(runtime['rng'], self.logger)
@@ -160,7 +176,8 @@ class UVPTIterBasedRunner(IterBasedRunner):
         """Write ``out_dir/filename_tmpl.format(completed iters)`` atomically.
 
         Besides mmcv's ``meta``/``state_dict``/``optimizer`` the file holds
-        ``runtime = dict(rng=[per-rank states], train_loader=position)``.
+        ``runtime = dict(rng=[per-rank states], train_loader=position)`` and, for
+        models with style banks, ``style_banks=[per-rank {path: descriptors}]``.
         """
         if meta is not None and not isinstance(meta, dict):
             raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
@@ -172,7 +189,10 @@ class UVPTIterBasedRunner(IterBasedRunner):
         model = getattr(self.model, 'module', self.model)
         if getattr(model, 'CLASSES', None) is not None:
             meta.update(CLASSES=model.CLASSES)
-        runtime = dict(rng=self._rng_states or gather_rng_states())
+        states = self._rank_states or self._gather_rank_states()
+        runtime = dict(rng=states['rng'])
+        if any(states['style_banks']):
+            runtime['style_banks'] = states['style_banks']
         if self._train_loader is not None:
             runtime['train_loader'] = self._train_loader.state_dict()
         checkpoint = dict(meta=meta, state_dict=weights_to_cpu(get_state_dict(model)),
