@@ -238,6 +238,9 @@ class AdaptiveCorrectionHook(Hook):
                 self._plan.append(dict(label=info['label'], changed=info['changed']))
                 continue
             target, new_label, changed = self._redo(meta, expected)
+            # as the pipeline's Resize does to the worker's label: to this visit's
+            # resized image, whose frame the crop box is in
+            target = resize_label(target, resized_shape(meta))
             gt = batch['gt_semantic_seg'].data[0]
             frame = full_to_sample(target, self._crop_box(meta), gt.shape[-2:],
                                    bool(meta.get('flip', False)),
@@ -261,6 +264,7 @@ class AdaptiveCorrectionHook(Hook):
             label = self._read_original_label(meta, shape)
         if prediction is None or self._version == INACTIVE:
             return label, None, 0
+        label = resize_label(label, prediction.full_shape)
         new, changed = correct_with_prediction(label, prediction,
                                                self.controller.active_mask(),
                                                self.controller.threshold_bins)

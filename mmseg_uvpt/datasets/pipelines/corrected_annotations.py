@@ -99,8 +99,10 @@ class LoadCorrectedAnnotations(LoadAnnotations):
                     changed=0,
                     label=None)
         if prediction is not None and version != INACTIVE:
-            base = target if target is not None else resize_label(
-                results['gt_semantic_seg'], prediction.full_shape)
+            # the stored label is at the resolution of the visit that last changed
+            # it; under random rescaling that need not be the prediction's
+            base = resize_label(target if target is not None else
+                                results['gt_semantic_seg'], prediction.full_shape)
             new, changed = correct_with_prediction(base, prediction, state.active,
                                                    state.threshold_bins)
             if changed:
