@@ -7,11 +7,11 @@
     python launcher_test.py --smoke --only NAME  # 2 toy iterations
     python tools/results_table.py work_dirs/test  # the paper's table
 
-See mmseg_uvpt/utils/launch.py.
+See mmseg_uvpt/launch/launcher.py.
 """
 import sys
 
-from mmseg_uvpt.utils.launch import main
+from mmseg_uvpt.launch.launcher import main
 
 if __name__ == '__main__':
     sys.exit(main('test'))

@@ -4,11 +4,11 @@
     python launcher_train.py --only NAME --gpus 4  # one run on 4 GPUs
     python launcher_train.py --smoke --only NAME  # 2 toy iterations
 
-See mmseg_uvpt/utils/launch.py.
+See mmseg_uvpt/launch/launcher.py.
 """
 import sys
 
-from mmseg_uvpt.utils.launch import main
+from mmseg_uvpt.launch.launcher import main
 
 if __name__ == '__main__':
     sys.exit(main('train'))

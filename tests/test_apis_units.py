@@ -15,8 +15,8 @@ import mmseg_uvpt  # noqa: F401  (registers the runner, hooks and constructor)
 from mmseg_uvpt.apis import (NonFiniteLossError, NonFiniteLossHook, ResumableIterLoader,
                              UVPTOptimizerConstructor, build_loader, get_rng_state,
                              set_rng_state, to_checkpoint_safe)
-from mmseg_uvpt.apis.run_setup import git_version
-from mmseg_uvpt.utils import CheckpointError, atomic_save, load_checkpoint_file
+from mmseg_uvpt.utils.git_version import git_version
+from mmseg_uvpt.checkpoints import CheckpointError, atomic_save, load_checkpoint_file
 from mmseg_uvpt.utils.config_checks import (ConfigError, check_cfg_options,
                                             check_config_file, check_dataset_paths,
                                             check_file)

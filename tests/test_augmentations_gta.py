@@ -11,7 +11,7 @@ from mmseg_uvpt.augmentations import (AugmentationGroups, StyleBank, build_adain
                                       write_random_weights)
 from mmseg_uvpt.augmentations.adain import adaptive_instance_norm, channel_stats
 from mmseg_uvpt.augmentations.fourier import FDARandomAmplitude
-from mmseg_uvpt.utils import CheckpointError, atomic_save
+from mmseg_uvpt.checkpoints import CheckpointError, atomic_save
 
 ALBU = 'AlbumentationsAugmentation'
 AUG_CFGS = {

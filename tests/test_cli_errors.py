@@ -11,8 +11,8 @@ import pytest
 import torch
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.utils import CheckpointError
-from mmseg_uvpt.utils.checkpoint_fit import describe, fit_error, kind_of
+from mmseg_uvpt.checkpoints import CheckpointError
+from mmseg_uvpt.checkpoints.fit import describe, fit_error, kind_of
 from mmseg_uvpt.utils.cli_errors import run_script
 from mmseg_uvpt.utils.config_checks import ConfigError
 from test_apis_support import (REPO, dump_config, run_config, save_source_checkpoint,

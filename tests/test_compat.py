@@ -9,7 +9,7 @@ import torch.distributed as dist
 import torch.nn as nn
 
 import mmseg_uvpt  # noqa: F401  (applies the fixes)
-from mmseg_uvpt.utils import CheckpointError, load_checkpoint_file
+from mmseg_uvpt.checkpoints import CheckpointError, load_checkpoint_file
 
 
 class _Custom:
@@ -85,7 +85,7 @@ def test_missing_checkpoint_names_the_file(tmp_path):
 
 
 def test_atomic_save_keeps_previous_file_on_failure(tmp_path):
-    from mmseg_uvpt.utils import atomic_save
+    from mmseg_uvpt.checkpoints import atomic_save
     path = tmp_path / 'ckpt.pth'
     atomic_save({'a': torch.zeros(2)}, path)
 

@@ -16,7 +16,7 @@ from mmseg_uvpt.apis.runner import UVPTIterBasedRunner
 from mmseg_uvpt.correction import AdaptiveCorrectionHook
 from mmseg_uvpt.datasets.file_io import write_png_atomic
 from mmseg_uvpt.datasets.pipelines import LoadCorrectedAnnotations
-from mmseg_uvpt.utils import load_checkpoint_file
+from mmseg_uvpt.checkpoints import load_checkpoint_file
 
 H, W = 6, 8
 BOX = (1, 5, 2, 6)

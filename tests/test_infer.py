@@ -12,9 +12,9 @@ import torch
 
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis import evaluate_main, train_main
-from mmseg_uvpt.utils import load_checkpoint_file
+from mmseg_uvpt.checkpoints import load_checkpoint_file
 from mmseg_uvpt.utils.config_checks import ConfigError
-from mmseg_uvpt.utils.prompt_only import is_prompt_only
+from mmseg_uvpt.checkpoints.prompt_only import is_prompt_only
 from test_apis_support import (CITY, REPO, dump_config, run_config,
                                save_source_checkpoint, train_pipeline, uvpt_models,
                                write_cityscapes_like)

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from mmseg_uvpt.utils import launch
-from mmseg_uvpt.utils.paper_runs import PAPER_MIOU
+from mmseg_uvpt.launch import launcher as launch
+from mmseg_uvpt.launch.paper_runs import PAPER_MIOU
 
 REPO = launch.REPO_ROOT
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from mmcv import Config
 
-from mmseg_uvpt.utils import launch, smoke
+from mmseg_uvpt.launch import launcher as launch, smoke
 
 REPO = launch.REPO_ROOT
 PAPER_SOURCES = [

@@ -15,8 +15,8 @@ from mmseg.models import build_backbone, build_segmentor
 from mmseg.models.backbones.mit import EfficientMultiheadAttention, MixFFN
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.utils import CheckpointError, atomic_save, load_checkpoint_file
-from mmseg_uvpt.utils.source_checkpoint import convert_checkpoint_file
+from mmseg_uvpt.checkpoints import CheckpointError, atomic_save, load_checkpoint_file
+from mmseg_uvpt.checkpoints.source_mapping import convert_checkpoint_file
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / 'configs/_base_/models'

@@ -24,8 +24,8 @@ from mmseg_uvpt.augmentations.custom_albu import (CartoonStylize, CorruptionFros
                                                   whiten_for_snow)
 from mmseg_uvpt.augmentations.fourier import fda_radius, low_freq_mask
 from mmseg_uvpt.augmentations.style_images import resize_shorter_side
-from mmseg_uvpt.utils import CheckpointError
-from mmseg_uvpt.utils.launch import STAGES
+from mmseg_uvpt.checkpoints import CheckpointError
+from mmseg_uvpt.launch.jobs import STAGES
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = STAGES['pretrain'].run_names()

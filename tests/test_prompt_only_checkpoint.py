@@ -13,8 +13,8 @@ from mmcv.runner import HOOKS, Hook
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis import evaluate_main, load_model_checkpoint, train_main
 from mmseg_uvpt.apis.inference import init_adapted_segmentor
-from mmseg_uvpt.utils import CheckpointError, load_checkpoint_file
-from mmseg_uvpt.utils.prompt_only import (PROMPT_ONLY_KEY, export_full,
+from mmseg_uvpt.checkpoints import CheckpointError, load_checkpoint_file
+from mmseg_uvpt.checkpoints.prompt_only import (PROMPT_ONLY_KEY, export_full,
                                           export_prompt_only, frozen_parameter_names,
                                           is_prompt_only, tensor_sha256)
 from test_apis_support import (SimulatedKill, dump_config, run_config,

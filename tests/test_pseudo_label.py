@@ -15,7 +15,7 @@ import mmseg_uvpt  # noqa: F401  (registers the datasets and models)
 from mmseg.models import build_segmentor
 from mmseg_uvpt.apis.pseudo_label import CONF_SCALE, generate_pseudo_labels
 from mmseg_uvpt.datasets.pseudo_label import pseudo_label_paths
-from mmseg_uvpt.utils import CheckpointError
+from mmseg_uvpt.checkpoints import CheckpointError
 from mmseg_uvpt.utils.config_checks import ConfigError
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

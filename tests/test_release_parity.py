@@ -31,7 +31,7 @@ from mmseg.models import build_backbone, build_head, build_segmentor
 
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis.checkpoint import load_model_checkpoint
-from mmseg_uvpt.utils import atomic_save
+from mmseg_uvpt.checkpoints import atomic_save
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from mmseg.models.builder import BACKBONES, SEGMENTORS
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis.train import optimizer_settings
 from mmseg_uvpt.models.adapters import PromptAdapter
-from mmseg_uvpt.utils.launch import STAGES
+from mmseg_uvpt.launch.jobs import STAGES
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = STAGES['train'].run_names()

@@ -9,8 +9,8 @@ from mmcv import Config
 from mmseg.models import build_segmentor
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.utils import CheckpointError, atomic_save
-from mmseg_uvpt.utils.source_checkpoint import is_fresh_key, load_source_checkpoint
+from mmseg_uvpt.checkpoints import CheckpointError, atomic_save
+from mmseg_uvpt.checkpoints.source_mapping import is_fresh_key, load_source_checkpoint
 
 MODELS = 'configs/_base_/models'
 

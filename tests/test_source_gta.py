@@ -12,7 +12,7 @@ from mmseg.models import build_segmentor
 import mmseg_uvpt  # noqa: F401  (registers the segmentor, head and augmentations)
 from mmseg_uvpt.augmentations import write_random_weights, write_style_images
 from mmseg_uvpt.models.segmentors.source_gta import class_weight_from_stats
-from mmseg_uvpt.utils import CheckpointError
+from mmseg_uvpt.checkpoints import CheckpointError
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GROUPS_CFG = osp.join(REPO, 'configs/_base_/models/source-gta_aug-groups.py')

@@ -14,7 +14,7 @@ import torch
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis import pretrain_main, evaluate_main
 from mmseg_uvpt.datasets.label_ids import SYNTHIA_EVAL_SUBSETS
-from mmseg_uvpt.utils import CheckpointError
+from mmseg_uvpt.checkpoints import CheckpointError
 from mmseg_uvpt.utils.config_checks import ConfigError
 from test_apis_support import (CITY, IMG_H, IMG_W, dump_config, run_config,
                                save_source_checkpoint, stock_model,

@@ -11,7 +11,7 @@ import torch
 
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis import pretrain_main, train_main
-from mmseg_uvpt.utils import CheckpointError, load_checkpoint_file
+from mmseg_uvpt.checkpoints import CheckpointError, load_checkpoint_file
 from mmseg_uvpt.utils.config_checks import ConfigError
 from test_apis_support import (dump_config, run_config, save_source_checkpoint,
                                stock_model, write_cityscapes_like, write_pseudo_labels)

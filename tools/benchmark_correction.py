@@ -59,7 +59,7 @@ from mmseg_uvpt.correction.threshold import (class_prob_histogram,  # noqa: E402
                                              quantise_prob)
 from mmseg_uvpt.datasets.file_io import read_label_array, write_png_atomic  # noqa: E402
 from mmseg_uvpt.datasets.label_correction import correct_label  # noqa: E402
-from mmseg_uvpt.utils import benchmarking as bench  # noqa: E402
+from mmseg_uvpt.benchmark import harness as bench  # noqa: E402
 
 NUM_CLASSES = 19
 CITYSCAPES_TRAIN = 2975

@@ -19,9 +19,9 @@ import torch
 from mmcv.runner.checkpoint import weights_to_cpu
 
 import mmseg_uvpt  # noqa: F401  (registers the models; torch-2 fixes for mmcv)
-from mmseg_uvpt.utils import atomic_save
-from mmseg_uvpt.utils import benchmarking as bench
-from mmseg_uvpt.utils.prompt_only import FrozenHashCache, split_prompt_only
+from mmseg_uvpt.checkpoints import atomic_save
+from mmseg_uvpt.benchmark import harness as bench
+from mmseg_uvpt.checkpoints.prompt_only import FrozenHashCache, split_prompt_only
 
 DEFAULT_CONFIGS = ('configs/uvpt/swin-b_standard_gta52cityscapes.py',
                    'configs/uvpt/mit-b5_standard_gta52cityscapes.py')

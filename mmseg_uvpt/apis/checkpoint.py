@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from ..utils import CheckpointError
-from ..utils.checkpoint_fit import fit_error
-from ..utils.prompt_only import load_full_state
+from ..checkpoints import CheckpointError
+from ..checkpoints.fit import fit_error
+from ..checkpoints.prompt_only import load_full_state
 
 #: leaf types torch's weights-only unpickler accepts
 _SAFE_LEAVES = (str, bytes, int, float, complex, bool, type(None), torch.Tensor,
@@ -43,7 +43,7 @@ def to_checkpoint_safe(obj, key='checkpoint'):
 def load_state_strictly(model, state, path, checkpoint=None):
     """``model.load_state_dict(state, strict=True)`` after checking keys and shapes, so
     that a file that does not fit is one message saying what it is (see
-    :func:`~mmseg_uvpt.utils.checkpoint_fit.fit_error`) and the model is untouched."""
+    :func:`~mmseg_uvpt.checkpoints.fit.fit_error`) and the model is untouched."""
     model = getattr(model, 'module', model)
     own = model.state_dict()
     fits = set(own) == set(state) and all(

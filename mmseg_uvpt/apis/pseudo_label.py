@@ -34,8 +34,8 @@ from tqdm import tqdm
 from ..datasets.file_io import write_json_atomic, write_png_atomic
 from ..datasets.pseudo_label import (MANIFEST_NAME, PSEUDO_CONF_SUFFIX,
                                      PSEUDO_LABEL_SUFFIX, pseudo_label_paths)
-from ..utils import CheckpointError
-from ..utils.source_checkpoint import load_source_checkpoint
+from ..checkpoints import CheckpointError
+from ..checkpoints.source_mapping import load_source_checkpoint
 
 CONF_SCALE = 65535
 

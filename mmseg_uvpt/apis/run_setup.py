@@ -9,7 +9,6 @@ import argparse
 import json
 import logging
 import os.path as osp
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from ..utils.cli_errors import add_debug_arg
 from ..utils.config_checks import (check_cfg_options, check_config_file,
                                    check_dataset_paths, check_file)
 from ..utils.distributed import LAUNCHERS, DistInfo, init_distributed
+from ..utils.git_version import git_version
 
 LOGGER_NAME = 'mmseg'  # mmseg's root logger, which mmcv's runner and hooks use
 
@@ -102,24 +102,6 @@ def apply_train_args(cfg, args):
     splits = ('train', 'val') if not args.no_validate else ('train',)
     check_dataset_paths(cfg, splits)
     return cfg
-
-
-def git_version(repo_dir=None):
-    """``(commit hash, dirty)`` of the checkout holding this package, or
-    ``('unknown', None)`` outside a git checkout or before its first commit."""
-    repo_dir = repo_dir or osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-    def git(*cmd):
-        return subprocess.run(['git', '-C', repo_dir, *cmd], capture_output=True,
-                              text=True, timeout=30)
-    try:
-        head = git('rev-parse', 'HEAD')
-        if head.returncode != 0:
-            return 'unknown', None
-        status = git('status', '--porcelain', '--untracked-files=no')
-        return head.stdout.strip(), bool(status.stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        return 'unknown', None
 
 
 def unique_timestamp(work_dir, stage):

@@ -17,7 +17,7 @@ What it changes in mmcv's ``IterBasedRunner`` and why:
   checkpoint)`` (called by :meth:`resume`), as in mmengine;
 - with a source checkpoint set (:meth:`use_source_checkpoint`, adaptation runs),
   checkpoints are prompt-only: the frozen parameters are left out and rebuilt from
-  the source on loading (:mod:`mmseg_uvpt.utils.prompt_only`); ``resume`` and
+  the source on loading (:mod:`mmseg_uvpt.checkpoints.prompt_only`); ``resume`` and
   ``load_checkpoint`` accept full and prompt-only checkpoints;
 - no fixed sleeps at epoch ends and at the end of the run.
 """
@@ -31,8 +31,8 @@ from mmcv.runner.checkpoint import get_state_dict, weights_to_cpu
 from mmcv.runner.utils import get_host_info
 from torch.optim import Optimizer
 
-from ..utils import CheckpointError, atomic_save
-from ..utils.prompt_only import (PROMPT_ONLY_KEY, FrozenHashCache, check_source_matches,
+from ..checkpoints import CheckpointError, atomic_save
+from ..checkpoints.prompt_only import (PROMPT_ONLY_KEY, FrozenHashCache, check_source_matches,
                                  is_prompt_only, load_full_state, split_prompt_only)
 from .augmentation_state import (find_style_banks, load_style_bank_state,
                                  style_bank_state)

@@ -15,7 +15,7 @@ from ..correction import configure_correction
 from ..datasets.validation import check_dataset_files
 from ..utils.config_checks import ConfigError, check_file
 from ..utils.param_report import param_table
-from ..utils.source_checkpoint import load_source_checkpoint
+from ..checkpoints.source_mapping import load_source_checkpoint
 from .run_setup import (apply_train_args, build_train_parser, cli_argv, close_logger,
                         load_config, setup_run)
 from .train import eval_hook_of, resolve_resume, train_segmentor

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mmseg_uvpt.utils import atomic_save
+from mmseg_uvpt.checkpoints import atomic_save
 
 from .adain import DECODER_FILE, VGG_FILE, build_adain_decoder, build_vgg_encoder
 from .style_augmentor import (PREDICTOR_FILE, WEIGHTS_FILE, StyleAugmentorNet,

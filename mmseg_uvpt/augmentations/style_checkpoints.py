@@ -3,7 +3,7 @@ import os
 
 import torch
 
-from mmseg_uvpt.utils import CheckpointError, atomic_save, load_checkpoint_file
+from mmseg_uvpt.checkpoints import CheckpointError, atomic_save, load_checkpoint_file
 
 from .style_augmentor import (PREDICTOR_FILE, WEIGHTS_FILE, StyleAugmentorNet,
                               StylePredictorNet)

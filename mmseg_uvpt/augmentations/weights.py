@@ -1,7 +1,7 @@
 """Loading the pretrained networks some augmentations need, with clear errors."""
 import os
 
-from mmseg_uvpt.utils import CheckpointError, load_checkpoint_file
+from mmseg_uvpt.checkpoints import CheckpointError, load_checkpoint_file
 
 README_HINT = ('See model/README.md for where to get it; smoke tests can write random '
                'stand-ins with mmseg_uvpt.augmentations.write_random_weights(model_dir).')

@@ -11,7 +11,7 @@ instead. Any other exception is a bug and keeps its traceback.
 import os
 import sys
 
-from .checkpoint_io import CheckpointError
+from ..checkpoints.file_io import CheckpointError
 from .config_checks import ConfigError
 
 DEBUG_ENV = 'UVPT_DEBUG'

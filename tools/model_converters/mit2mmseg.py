@@ -29,7 +29,7 @@ from collections import OrderedDict
 
 import torch
 
-from mmseg_uvpt.utils.source_checkpoint import KeyRule, converter_main, map_state_dict
+from mmseg_uvpt.checkpoints.source_mapping import KeyRule, converter_main, map_state_dict
 
 
 def _linear_to_conv(value):

@@ -9,7 +9,7 @@
 
 A prompt-only checkpoint holds the adapter, the decode head, the mixture logits and
 the buffers, and refers to its source checkpoint for the frozen backbone (see
-``mmseg_uvpt/utils/prompt_only.py``). Both directions check the frozen tensors
+``mmseg_uvpt/checkpoints/prompt_only.py``). Both directions check the frozen tensors
 against the source checkpoint's by hash and name the first that differ.
 """
 import argparse
@@ -46,14 +46,14 @@ def frozen_names_of_config(config):
     from mmseg.models import build_segmentor
 
     from mmseg_uvpt.utils.config_checks import check_config_file
-    from mmseg_uvpt.utils.prompt_only import frozen_parameter_names
+    from mmseg_uvpt.checkpoints.prompt_only import frozen_parameter_names
     cfg = Config.fromfile(check_config_file(config))
     cfg.model.pretrained = None
     return frozen_parameter_names(build_segmentor(cfg.model))
 
 
 def main(argv=None):
-    from mmseg_uvpt.utils.prompt_only import export_full, export_prompt_only
+    from mmseg_uvpt.checkpoints.prompt_only import export_full, export_prompt_only
     args = parse_args(argv)
     if args.command == 'full':
         out = export_full(args.src, args.dst, args.source_checkpoint,

@@ -32,7 +32,7 @@ import sys
 
 import torch
 
-from mmseg_uvpt.utils.source_checkpoint import KeyRule, converter_main, map_state_dict
+from mmseg_uvpt.checkpoints.source_mapping import KeyRule, converter_main, map_state_dict
 
 # official block index of each 2x2 neighbour in unfold order (0,0), (0,1), (1,0), (1,1)
 _OFFICIAL_BLOCK_OF_UNFOLD = (0, 2, 1, 3)

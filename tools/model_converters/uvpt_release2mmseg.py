@@ -62,9 +62,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # sibling converters
 from mit2mmseg import merge_q_kv, mit_rules  # noqa: E402
 
-from mmseg_uvpt.utils.paper_runs import (release_checkpoint,  # noqa: E402
+from mmseg_uvpt.launch.paper_runs import (release_checkpoint,  # noqa: E402
                                          release_config, run_of_release_file)
-from mmseg_uvpt.utils.source_checkpoint import (KeyRule, converter_main,  # noqa: E402
+from mmseg_uvpt.checkpoints.source_mapping import (KeyRule, converter_main,  # noqa: E402
                                                 map_state_dict)
 
 A = 'backbone.prompt_adapter.'

@@ -1,6 +1,6 @@
 # Adaptation model: frozen Swin-B with the prompt adapter + DAFormer head, trained by
 # the multi-scale UVPTSegmentor. Backbone and head come from a source checkpoint
-# (mmseg_uvpt.utils.source_checkpoint.load_source_checkpoint); the adapter and the
+# (mmseg_uvpt.checkpoints.source_mapping.load_source_checkpoint); the adapter and the
 # mixture logits start fresh.
 _base_ = ['./daformer_swin-b.py']
 model = dict(

@@ -2,7 +2,7 @@
 checkpoint files.
 
 Run names are ``<backbone>_<source model>_<source set>`` for source models and the
-same plus ``2cityscapes`` for adapted ones (see :mod:`mmseg_uvpt.utils.launch`). The
+same plus ``2cityscapes`` for adapted ones (see :mod:`mmseg_uvpt.launch.launcher`). The
 release names its files ``<SSS|GtA>_<Swin-B|MiT-B5>_<GTAV|Synthia>_Cityscapes_...``
 (``SSS``: standard source-only training), the adapted ones with ``Uni-UVPT_LP`` and
 each with the mIoU it reaches in its name.

@@ -20,7 +20,7 @@ import os.path as osp
 
 import torch
 
-from .checkpoint_io import (CheckpointError, atomic_save, load_checkpoint_file,
+from .file_io import (CheckpointError, atomic_save, load_checkpoint_file,
                             unwrap_state_dict)
 
 PROMPT_ONLY_KEY = 'prompt_only'

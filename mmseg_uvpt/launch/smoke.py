@@ -21,7 +21,7 @@ import sys
 from mmcv import Config
 
 from ..datasets.pseudo_label import IMG_SUFFIX
-from .launch import STAGES, TARGET_SUFFIX, Job
+from .jobs import STAGES, TARGET_SUFFIX, Job
 
 SMOKE_ROOT = 'work_dirs/smoke'
 GENERATED_DIR = 'configs/_generated'
@@ -141,7 +141,7 @@ def _random_checkpoint(model_cfg, path):
         return path
     from mmseg.models import build_segmentor
 
-    from .checkpoint_io import atomic_save
+    from ..checkpoints import atomic_save
     print(f'[smoke] writing random weights of {model_cfg.type} to {path}', flush=True)
     model = build_segmentor(model_cfg)
     model.init_weights()

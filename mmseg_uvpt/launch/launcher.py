@@ -8,7 +8,7 @@ Each launcher knows the paper's 8 runs of its stage (2 backbones x 2 source mode
     python launcher_train.py --smoke --only mit-b5_source-gta_synthia2cityscapes
 
 ``--smoke`` runs each job for 2 iterations on the toy benchmark (see
-:mod:`mmseg_uvpt.utils.smoke`). The test stage evaluates each adaptation run's best
+:mod:`mmseg_uvpt.launch.smoke`). The test stage evaluates each adaptation run's best
 checkpoint by validation mIoU (``--checkpoint latest``: its last one), or with
 ``--release`` the eight converted checkpoints of the reference release
 (``model/release/<run>.pth``) with the configs that compute as the release
@@ -24,88 +24,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 
-from .paper_runs import TARGET_SUFFIX, release_checkpoint, release_config
+from .jobs import BEST_CHECKPOINT_PATTERN, STAGES, TEST_CHECKPOINTS, WORK_ROOT, Job
+from .paper_runs import release_checkpoint, release_config
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-WORK_ROOT = 'work_dirs'
-
-BACKBONES = ('swin-b', 'mit-b5')
-SOURCE_MODELS = ('standard', 'source-gta')
-SOURCE_DATASETS = ('gta5', 'synthia')
-#: the checkpoint of an adaptation run a test job evaluates
-TEST_CHECKPOINTS = ('best', 'latest')
-#: the name mmcv's EvalHook gives the best checkpoint by ``evaluation.save_best``
-BEST_CHECKPOINT_PATTERN = 'best_mIoU_iter_*.pth'
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage of the method and where its configs live.
-
-    Args:
-        name (str): ``pretrain``, ``pseudo_label``, ``train`` or ``test``.
-        script (str): the entry script, relative to the repository root.
-        config_dir (str): folder of the stage's 8 configs.
-        work_subdir (str): runs write to ``<work root>/<work_subdir>/<run name>``.
-        suffix (str): appended to ``<backbone>_<source model>_<dataset>`` in run names.
-    """
-    name: str
-    script: str
-    config_dir: str
-    work_subdir: str
-    suffix: str = ''
-
-    def run_names(self):
-        """The paper's 8 runs, in table order."""
-        return [f'{b}_{m}_{d}{self.suffix}' for b in BACKBONES for m in SOURCE_MODELS
-                for d in SOURCE_DATASETS]
-
-    def config_path(self, name):
-        return osp.join(self.config_dir, name + '.py')
-
-    def work_dir(self, name, work_root=WORK_ROOT):
-        return osp.join(work_root, self.work_subdir, name)
-
-
-STAGES = {
-    'pretrain': Stage('pretrain', 'pretrain.py', 'configs/pretrain', 'pretrain'),
-    'pseudo_label': Stage('pseudo_label', 'generate_pseudo_label.py',
-                          'configs/pseudo_label', 'pseudo_label', TARGET_SUFFIX),
-    'train': Stage('train', 'train.py', 'configs/uvpt', 'uvpt', TARGET_SUFFIX),
-    'test': Stage('test', 'test.py', 'configs/uvpt', 'test', TARGET_SUFFIX),
-}
-
-
-@dataclass
-class Job:
-    """One run: the stage's script on one config.
-
-    Args:
-        stage (Stage): its stage.
-        name (str): the run name (the config's file stem).
-        config (str): the config file the script gets.
-        work_dir (str): the run folder.
-        checkpoint (str | None): the checkpoint a test job evaluates.
-    """
-    stage: Stage
-    name: str
-    config: str
-    work_dir: str
-    checkpoint: str = None
-
-    def script_args(self):
-        """The script's arguments, without the launcher options."""
-        if self.stage.name == 'pseudo_label':
-            from mmcv import Config
-            cfg = Config.fromfile(self.config, import_custom_modules=False)
-            return ['--config', self.config, '--checkpoint', cfg.source_checkpoint,
-                    '--pseudo_label_dir', cfg.pseudo_label_dir]
-        if self.stage.name == 'test':
-            return [self.config, self.checkpoint, '--eval', 'mIoU',
-                    '--work-dir', self.work_dir]
-        return [self.config, '--work-dir', self.work_dir]
 
 
 def adapted_checkpoint(name, which='best'):

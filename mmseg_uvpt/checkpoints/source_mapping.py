@@ -18,8 +18,8 @@ from typing import Callable, NamedTuple, Optional, Union
 
 from mmcv.utils import print_log
 
-from .checkpoint_fit import fit_error, summarise_keys
-from .checkpoint_io import (FRESH_PREFIXES, CheckpointError, atomic_save,  # noqa: F401
+from .fit import fit_error, summarise_keys
+from .file_io import (FRESH_PREFIXES, CheckpointError, atomic_save,  # noqa: F401
                             is_fresh_key, load_checkpoint_file, unwrap_state_dict)
 
 #: key prefix of the Source-GtA segmentor's augmentation-tied heads

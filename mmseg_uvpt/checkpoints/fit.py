@@ -9,7 +9,7 @@ the key differences with a few examples, and says which config or option fits.
 """
 import re
 
-from .checkpoint_io import CheckpointError, is_fresh_key
+from .file_io import CheckpointError, is_fresh_key
 from .prompt_only import is_prompt_only
 
 #: examples of keys per list in a message

@@ -23,7 +23,7 @@ from mmcv.cnn.utils import revert_sync_batchnorm
 from mmcv.runner import build_optimizer
 from mmseg.models import build_segmentor
 
-from .param_report import param_table
+from ..utils.param_report import param_table
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODELS = 'configs/_base_/models'
@@ -313,7 +313,7 @@ def environment(device):
     import mmcv
     import mmseg
 
-    from ..apis.run_setup import git_version
+    from ..utils.git_version import git_version
     commit, dirty = git_version()
     env = dict(torch=torch.__version__, mmcv=mmcv.__version__, mmseg=mmseg.__version__,
                python=platform.python_version(), git_hash=commit, git_dirty=dirty,

@@ -1,0 +1,163 @@
+"""The package's import graph: no cycle between modules, and every subpackage imports
+only the layers below it (docs/architecture.md, "Layers").
+
+The graph is read with ``ast`` from every module of ``mmseg_uvpt``, relative imports
+resolved and imports inside functions included: a lazy import still ties the two
+modules together, it only moves the failure to run time.
+"""
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = 'mmseg_uvpt'
+ROOT = Path(__file__).resolve().parents[1] / PACKAGE
+
+# Which subpackages each subpackage may import, lowest layer first. ``models`` may
+# use ``augmentations`` (Source-GtA's segmentor augments its batches); nothing else
+# below ``apis`` may. The top package (``mmseg_uvpt/__init__.py``) imports all of
+# them to register their classes, and is not a layer.
+_LOW = {'checkpoints', 'utils'}
+ALLOWED = {
+    'checkpoints': set(),
+    'utils': {'checkpoints'},
+    'ops': _LOW,
+    'datasets': _LOW | {'ops'},
+    'augmentations': _LOW | {'ops', 'datasets'},
+    'models': _LOW | {'ops', 'datasets', 'augmentations'},
+    'correction': _LOW | {'ops', 'datasets', 'models'},
+    'benchmark': _LOW | {'ops', 'datasets', 'models', 'correction'},
+    'apis': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction'},
+    'launch': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction',
+                      'apis'},
+}
+
+
+def module_files(root=ROOT, package=PACKAGE):
+    """``{dotted module name: path}`` of every ``.py`` file under ``root``."""
+    modules = {}
+    for path in sorted(root.rglob('*.py')):
+        parts = (package,) + path.relative_to(root).with_suffix('').parts
+        if parts[-1] == '__init__':
+            parts = parts[:-1]
+        modules['.'.join(parts)] = path
+    return modules
+
+
+def imported_modules(name, path, modules):
+    """The package's modules that module ``name`` imports anywhere in its body."""
+    is_package = path.name == '__init__.py'
+    here = name.split('.') if is_package else name.split('.')[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[:len(here) - (node.level - 1)]
+                base = '.'.join(base + ([node.module] if node.module else []))
+            else:
+                base = node.module or ''
+            # ``from pkg import mod`` imports the submodule; ``from mod import x``
+            # the module itself
+            targets = [f'{base}.{alias.name}' if f'{base}.{alias.name}' in modules
+                       else base for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            # ``import a.b.c`` of a module of ours, or of an attribute of one
+            while target and target not in modules:
+                target = target.rpartition('.')[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def import_graph(root=ROOT, package=PACKAGE):
+    modules = module_files(root, package)
+    return {name: imported_modules(name, path, modules) for name, path in modules.items()}
+
+
+def find_cycle(graph):
+    """One import cycle as a list of modules, or ``None``."""
+    state = {}  # 1: on the current path, 2: done
+
+    def visit(node, path):
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                cycle = visit(nxt, path)
+                if cycle:
+                    return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node, [])
+            if cycle:
+                return cycle
+    return None
+
+
+def layer_of(module):
+    parts = module.split('.')
+    return parts[1] if len(parts) > 1 else None
+
+
+def layer_violations(graph):
+    """``(importer, imported)`` pairs that break the layer table."""
+    bad = []
+    for name, targets in graph.items():
+        layer = layer_of(name)
+        if layer is None:
+            continue
+        for target in targets:
+            other = layer_of(target)
+            if other != layer and other not in ALLOWED[layer]:
+                bad.append((name, target))
+    return sorted(bad)
+
+
+@pytest.fixture(scope='module')
+def graph():
+    return import_graph()
+
+
+def test_every_subpackage_has_a_layer(graph):
+    layers = {layer_of(name) for name in graph} - {None}
+    assert layers - set(ALLOWED) == set(), 'give the new subpackage a row in ALLOWED'
+
+
+def test_no_import_cycle(graph):
+    cycle = find_cycle(graph)
+    assert cycle is None, 'import cycle: ' + ' -> '.join(cycle)
+
+
+def test_layers_import_only_downwards(graph):
+    assert layer_violations(graph) == []
+
+
+def test_the_graph_sees_relative_lazy_and_absolute_imports(tmp_path):
+    # a tiny package where b imports c inside a function (relative) and c imports
+    # b at module level (absolute): one cycle, and c (utils) importing apis breaks
+    # the layers
+    pkg = tmp_path / 'pkg'
+    (pkg / 'apis').mkdir(parents=True)
+    (pkg / 'utils').mkdir()
+    (pkg / '__init__.py').write_text('from . import apis\n')
+    (pkg / 'apis' / '__init__.py').write_text('')
+    (pkg / 'utils' / '__init__.py').write_text('')
+    (pkg / 'apis' / 'b.py').write_text('def f():\n    from ..utils.c import g\n')
+    (pkg / 'utils' / 'c.py').write_text('from pkg.apis import b\n\ndef g():\n    pass\n')
+    graph = import_graph(pkg, 'pkg')
+    assert graph['pkg'] == {'pkg.apis'}
+    assert graph['pkg.apis.b'] == {'pkg.utils.c'}
+    assert graph['pkg.utils.c'] == {'pkg.apis.b'}
+    assert find_cycle(graph) == ['pkg.apis.b', 'pkg.utils.c', 'pkg.apis.b']
+    assert layer_violations(graph) == [('pkg.utils.c', 'pkg.apis.b')]
+
