@@ -6,10 +6,4 @@ _base_ = [
     '../_base_/datasets/gta5_1280x720_512x512_source-gta.py',
     '../_base_/schedules/pretrain_gta_40k.py'
 ]
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            _delete_=True,  # the model base has init_cfg=None
-            type='Pretrained',
-            checkpoint='model/swin_base_patch4_window7_224.pth')))
 optimizer = dict(lr=1e-05)

@@ -1,6 +1,5 @@
 # Source model: stock mmseg MiT-B5 (SegFormer) + DAFormer head, cross-entropy.
-# ImageNet weights (tools/model_converters/mit2mmseg.py) are set by the pretraining
-# configs through model.backbone.init_cfg = dict(type='Pretrained', checkpoint=...).
+# ImageNet weights for pretraining: daformer_mit-b5_imagenet.py.
 _base_ = ['./daformer_head.py']
 model = dict(
     backbone=dict(

@@ -1,6 +1,5 @@
 # Source model: stock mmseg Swin-B + DAFormer head, trained with cross-entropy.
-# ImageNet weights (tools/model_converters/swin2mmseg.py) are set by the pretraining
-# configs through model.backbone.init_cfg = dict(type='Pretrained', checkpoint=...).
+# ImageNet weights for pretraining: daformer_swin-b_imagenet.py.
 _base_ = ['./daformer_head.py']
 model = dict(
     backbone=dict(

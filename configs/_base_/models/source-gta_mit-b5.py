@@ -1,7 +1,8 @@
 # Source-GtA source model, MiT-B5: one backbone, the global DAFormer head
 # (decode_head: the only head at test time, so backbone.* + decode_head.* load like a
-# standard source model) and one head per augmentation group (aug_heads.*).
-_base_ = ['./daformer_mit-b5.py', './source-gta_aug-groups.py',
+# standard source model) and one head per augmentation group (aug_heads.*);
+# the backbone starts from ImageNet weights (pretraining is its only use).
+_base_ = ['./daformer_mit-b5_imagenet.py', './source-gta_aug-groups.py',
           './source-gta_class-weights.py']
 model = dict(
     type='SourceGtASegmentor',
