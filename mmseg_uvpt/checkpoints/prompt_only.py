@@ -186,6 +186,11 @@ def assemble_state_dict(checkpoint, checkpoint_path, source_checkpoint=None,
             continue
         if logger is not None:
             from mmcv.utils import print_log
+            if first_error is not None:
+                # an earlier candidate (e.g. --source-checkpoint) did not fit: say so
+                # rather than pass it over in silence
+                print_log(f'{first_error}; using {path} instead', logger=logger,
+                          level=30)
             print_log(f'prompt-only checkpoint {checkpoint_path}: {len(frozen)} frozen '
                       f'tensors from {path} (hashes match)', logger=logger)
         state = dict(frozen)
@@ -210,7 +215,6 @@ def load_full_state(path, source_checkpoint=None, logger=None):
         state, used = assemble_state_dict(checkpoint, path, source_checkpoint, logger)
         return checkpoint, state, used
     return checkpoint, unwrap_state_dict(checkpoint, path), None
-
 
 
 #: entries of a training checkpoint that only resuming needs
