@@ -18,9 +18,9 @@ import subprocess
 import sys
 
 # the toy demo on the 2-core CPU machine (README "Two commands", torch 2.14.1, seed 0):
-# source-only 14.94, Uni-UVPT 18.02 mIoU. A GPU run (other kernels, cuDNN, bf16
+# source-only 14.99, Uni-UVPT 17.32 mIoU. A GPU run (other kernels, cuDNN, bf16
 # adaptation) takes another trajectory; 5 points is the range its mIoU must fall in.
-TOY_CPU_UVPT_MIOU = 18.02
+TOY_CPU_UVPT_MIOU = 17.32
 TOY_TOLERANCE = 5.0
 BAD = ('fail', 'timeout')
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
