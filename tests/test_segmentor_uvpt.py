@@ -141,9 +141,14 @@ def test_bf16_autocast_matches_fp32_and_trains():
     assert (bf16.argmax(1) == fp32.argmax(1)).float().mean() > 0.95
 
     model.train()
-    out = model.train_step(batch(), None)
-    assert all(math.isfinite(v) for v in out['log_vars'].values())
-    out['loss'].backward()
+    # oneDNN's bf16 weight gradient of a 3x3 stride-2 conv on a 1x1 map (the last
+    # hand-over of the 0.5x pass at this tiny size) is uninitialised memory, now and
+    # then non-finite (benchmarks/README.md, "oneDNN bf16 bugs on the CPU"); ATen's kernels test
+    # this model's own arithmetic. GPU runs use cuDNN.
+    with torch.backends.mkldnn.flags(enabled=False):
+        out = model.train_step(batch(), None)
+        assert all(math.isfinite(v) for v in out['log_vars'].values())
+        out['loss'].backward()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters()
                if p.requires_grad)
     assert out['correction']['prob'].dtype == torch.float32
