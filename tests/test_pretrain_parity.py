@@ -206,17 +206,32 @@ def smooth_batch(height=40, width=48):
     return torch.stack([one, one.flip(-1) * 0.7 + 30])
 
 
+def textured_batch(height=40, width=48, beta=0.1):
+    """``smooth_batch`` plus fixed noise, so that every bin of the FDA window carries
+    signal: smooth images have exactly-zero bins there, whose phase is rounding noise
+    (tests/test_fda_determinism.py covers those)."""
+    rng = np.random.default_rng(0)
+    img = smooth_batch(height, width) + torch.from_numpy(
+        rng.uniform(0, 60, (2, 3, height, width)).astype(np.float32))
+    mask = low_freq_mask(height, width, fda_radius(height, width, beta))
+    window = torch.fft.rfft2(img.double(), norm='ortho')[..., mask].abs()
+    norms = img.double().flatten(-2).norm(dim=-1, keepdim=True)
+    assert (window > 1e-4 * norms).all()  # no bin near zero: each phase is defined
+    return img
+
+
 def test_random_fda_uses_the_amplitude_of_uniform_noise():
-    img = smooth_batch()
+    img = textured_batch()
     aug = build_gta_augmentation(dict(type='FDANoiseAmplitude', beta=0.1))
     torch.manual_seed(5)
     out = aug.apply(img)  # unclamped
     torch.manual_seed(5)
     noise = 1 + 254 * torch.rand(img.shape)  # U(1, 255), the release's noise
     expected = release_fda(img.numpy(), noise.numpy(), 0.1)
-    assert np.allclose(out.numpy(), expected, atol=1e-2)
+    # float32 FFTs against numpy's float64 ones, on pixels up to ~255
+    assert np.abs(out.numpy() - expected).max() < 1e-3
     # the DC term is swapped too: every channel takes the noise's mean (about 128)
-    assert torch.allclose(out.mean(dim=(2, 3)), noise.mean(dim=(2, 3)), atol=1e-2)
+    assert torch.allclose(out.mean(dim=(2, 3)), noise.mean(dim=(2, 3)), atol=1e-3)
 
 
 def test_fda_style_swap_uses_a_resized_style_image(tmp_path):
@@ -225,13 +240,13 @@ def test_fda_style_swap_uses_a_resized_style_image(tmp_path):
     Image.fromarray(style).save(tmp_path / 'only.png')
     aug = build_gta_augmentation(dict(type='FDAStyleSwap', beta=0.1,
                                       style_dir=str(tmp_path)))
-    img = smooth_batch()
+    img = textured_batch()
     out = aug.apply(img)
     resized = np.asarray(Image.fromarray(style).resize((48, 40), Image.BICUBIC),
                          np.float32).transpose(2, 0, 1)
     for i in range(2):
         expected = release_fda(img[i].numpy(), resized, 0.1)
-        assert np.allclose(out[i].numpy(), expected, atol=1e-2)
+        assert np.abs(out[i].numpy() - expected).max() < 1e-3
 
 
 def test_missing_style_folder_is_named(tmp_path):

@@ -10,7 +10,8 @@ from .builder import GTA_AUGMENTATIONS, build_gta_augmentation
 from .custom_albu import (CartoonStylize, Cartoonize, CorruptionFrost, CorruptionSnow,
                           RandomFrost)
 from .fourier import (FDANoiseAmplitude, FDARandomAmplitude, FDAStyleSwap,
-                      low_freq_amplitude, low_freq_mask, replace_low_freq_amplitude)
+                      conjugate_partners, low_freq_amplitude, low_freq_mask,
+                      replace_low_freq_amplitude)
 from .groups import AugmentationGroups
 from .pixel_space import from_rgb_pixels, to_rgb_pixels
 from .random_weights import write_random_weights, write_style_images
@@ -23,7 +24,7 @@ __all__ = [
     'GTA_AUGMENTATIONS', 'build_gta_augmentation', 'BatchAugmentation',
     'AugmentationGroups', 'StyleBank', 'StyleImageFolder', 'FDARandomAmplitude',
     'FDANoiseAmplitude', 'FDAStyleSwap',
-    'low_freq_mask', 'low_freq_amplitude', 'replace_low_freq_amplitude',
+    'low_freq_mask', 'low_freq_amplitude', 'replace_low_freq_amplitude', 'conjugate_partners',
     'AdaINStyleTransfer', 'build_vgg_encoder', 'build_adain_decoder',
     'LearntStyleAugmentor', 'StyleAugmentorNet', 'StylePredictorNet',
     'convert_style_augmentation_files', 'AlbumentationsAugmentation', 'RandomFrost',
