@@ -129,3 +129,35 @@ def test_hand_computed_miou(tmp_path):
     # without mIoU there is nothing to add
     assert 'cars' not in dataset.evaluate([np.array([[0, 13], [13, 0]])],
                                           metric='mDice')
+
+
+def test_release_synthia_means_beside_the_plain_ones():
+    """The release derives mIoU16/13 from the 19-class mean; by hand on made-up IoUs
+    where terrain, truck and train are not zero (so they leak into its figures)."""
+    from mmseg_uvpt.datasets.cityscapes import (release_synthia_means,
+                                                resolve_eval_subsets)
+    classes = CityscapesDataset.CLASSES
+    iou = np.full(19, 0.5)
+    iou[[classes.index(c) for c in ('terrain', 'truck', 'train')]] = [0.2, 0.3, 0.1]
+    iou[[classes.index(c) for c in ('wall', 'fence', 'pole')]] = [0.4, 0.4, 0.1]
+    subsets = resolve_eval_subsets('synthia', classes)
+    # sum of all 19 IoUs: 13 x 0.5 + 0.6 (terrain, truck, train) + 0.9 (wall, ...)
+    means = release_synthia_means(iou, classes, subsets)
+    assert means['mIoU16_release'] == pytest.approx(8.0 / 16)
+    assert means['mIoU13_release'] == pytest.approx((8.0 - 0.9) / 13)
+    # the plain means leave terrain, truck and train out: lower here
+    assert np.mean(iou[subsets['mIoU16']]) == pytest.approx(7.4 / 16)
+    assert np.mean(iou[subsets['mIoU13']]) == pytest.approx(0.5)
+    # only for SYNTHIA's subsets
+    assert release_synthia_means(iou, classes, resolve_eval_subsets(
+        dict(cars=['car']), classes)) == {}
+
+
+def test_evaluate_reports_the_release_figures_for_synthia(val_set):
+    root, preds = val_set
+    dataset = build(root)
+    ours = dataset.evaluate([dataset.pre_eval(p, i)[0] for i, p in enumerate(preds)],
+                            metric='mIoU')
+    assert ours['mIoU16_release'] == pytest.approx(19 * ours['mIoU'] / 16)
+    assert ours['mIoU16_release'] >= ours['mIoU16'] and \
+        ours['mIoU13_release'] >= ours['mIoU13']

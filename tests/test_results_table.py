@@ -13,12 +13,13 @@ from mmseg_uvpt.launch.results_table import ResultsError, main, results_report
 REPO = Path(__file__).resolve().parents[1]
 
 
-def write_result(folder, config, means, name='eval_20260101_000000.json', mtime=None):
+def write_result(folder, config, means, name='eval_20260101_000000.json', mtime=None,
+                 checkpoint='run/best_mIoU_iter_2000.pth'):
     """A JSON file as test.py --eval mIoU writes it (means in %)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(json.dumps(dict(
-        config=config, checkpoint='some.pth', aug_test=False, means=means,
+        config=config, checkpoint=checkpoint, aug_test=False, means=means,
         metrics=dict(mIoU=means.get('mIoU19', 0) / 100, aAcc=0.9))))
     if mtime is not None:
         os.utime(path, (mtime, mtime))
@@ -30,7 +31,7 @@ def table_rows(text):
     rows = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) == 12 and cells[1] in ('standard', 'Source-GtA'):
+        if len(cells) == 15 and cells[1] in ('standard', 'Source-GtA'):
             rows[tuple(cells[:3])] = cells[3:]
     return rows
 
@@ -51,10 +52,12 @@ def test_made_up_sweep_fills_the_19_16_13_columns(tmp_path):
     text = results_report([str(work)])
     rows = table_rows(text)
     assert rows[('configs/uvpt', 'standard', 'Swin-B')] == [
-        '55.95', '56.2', '-0.25', '53.10', '52.6', '+0.50', '59.00', '59.4', '-0.40']
+        '55.95', '—', '56.2', '-0.25', '53.10', '—', '52.6', '+0.50',
+        '59.00', '—', '59.4', '-0.40']
     assert rows[('configs/uvpt', 'Source-GtA', 'MiT-B5')] == [
-        '—', '56.1', '—', '52.80', '53.8', '-1.00', '61.15', '60.1', '+1.05']
-    assert rows[('configs/uvpt', 'standard', 'MiT-B5')][:3] == ['54.70', '54.2', '+0.50']
+        '—', '—', '56.1', '—', '52.80', '—', '53.8', '-1.00', '61.15', '—', '60.1', '+1.05']
+    assert rows[('configs/uvpt', 'standard', 'MiT-B5')][:4] == ['54.70', '—', '54.2',
+                                                                 '+0.50']
     assert len(rows) == 3   # Source-GtA Swin-B has no result: no row
     assert 'eval_old.json' in text.split('left out:')[1]
     # table order: standard before Source-GtA, Swin-B before MiT-B5
@@ -70,9 +73,26 @@ def test_release_and_trained_results_get_separate_rows(tmp_path):
     write_result(tmp_path / 'test_release', f'configs/uvpt/release/{name}.py',
                  dict(mIoU19=56.9))
     rows = table_rows(results_report([str(tmp_path)]))
-    assert rows[('configs/uvpt', 'Source-GtA', 'Swin-B')][:3] == ['56.00', '56.9', '-0.90']
-    assert rows[('configs/uvpt/release', 'Source-GtA', 'Swin-B')][:3] == \
-        ['56.90', '56.9', '+0.00']
+    assert rows[('configs/uvpt', 'Source-GtA', 'Swin-B')][:4] == ['56.00', '—', '56.9',
+                                                                   '-0.90']
+    assert rows[('configs/uvpt/release', 'Source-GtA', 'Swin-B')][:4] == \
+        ['56.90', '—', '56.9', '+0.00']
+
+
+def test_best_and_last_side_by_side_with_the_release_synthia_figures(tmp_path):
+    config = 'configs/uvpt/swin-b_standard_synthia2cityscapes.py'
+    write_result(tmp_path / 'best', config, dict(mIoU19=45.0, mIoU16=53.0, mIoU13=60.0,
+                                                 mIoU16_release=53.44,
+                                                 mIoU13_release=60.52))
+    write_result(tmp_path / 'last', config, dict(mIoU19=44.0, mIoU16=52.0, mIoU13=58.5),
+                 checkpoint='run/latest.pth')
+    text = results_report([str(tmp_path)])
+    cells = table_rows(text)[('configs/uvpt', 'standard', 'Swin-B')]
+    assert cells[4:] == ['53.00 (53.44)', '52.00', '52.6', '+0.40',
+                         '60.00 (60.52)', '58.50', '59.4', '+0.60']
+    assert 'left out' not in text  # best and last are not one result superseding another
+    assert 'selected on and the split reported' in text
+    assert '19·mIoU19/16' in text
 
 
 def toy_demo_outputs(root):
@@ -91,8 +111,8 @@ def test_toy_demo_outputs_print_a_table(tmp_path, capsys):
     assert 'GTA5→CS' not in out   # no paper run among them
     lines = [l for l in out.splitlines() if l.startswith('| configs/toy/')]
     assert lines == [
-        '| configs/toy/test_source_mit-tiny.py | some.pth | 14.93 |',
-        '| configs/toy/uvpt_mit-tiny.py | some.pth | 16.31 |']
+        '| configs/toy/test_source_mit-tiny.py | run/best_mIoU_iter_2000.pth | 14.93 |',
+        '| configs/toy/uvpt_mit-tiny.py | run/best_mIoU_iter_2000.pth | 16.31 |']
 
 
 def test_the_script_runs_on_the_toy_demo_outputs(tmp_path):
@@ -101,7 +121,8 @@ def test_the_script_runs_on_the_toy_demo_outputs(tmp_path):
                           str(tmp_path / 'toy_demo')], cwd=REPO, capture_output=True,
                          text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert out.returncode == 0, out.stderr
-    assert '| configs/toy/uvpt_mit-tiny.py | some.pth | 16.31 |' in out.stdout
+    assert '| configs/toy/uvpt_mit-tiny.py | run/best_mIoU_iter_2000.pth | 16.31 |' \
+        in out.stdout
 
 
 def test_bad_inputs_name_the_file(tmp_path, capsys):
@@ -152,6 +173,6 @@ def test_real_test_py_outputs(tmp_path):
     text = results_report([str(tmp_path / 'work_dirs')])
     rows = table_rows(text)
     folder = str(Path(paper).parent)
-    assert rows[(folder, 'standard', 'MiT-B5')][:3] == [
-        f'{means[1]:.2f}', '54.2', f'{means[1] - 54.2:+.2f}']
+    # the last checkpoint of the run (not a best_* file)
+    assert rows[(folder, 'standard', 'MiT-B5')][:4] == ['—', f'{means[1]:.2f}', '54.2', '—']
     assert f'| {toy} | {checkpoint} | {means[0]:.2f} |' in text

@@ -77,10 +77,14 @@ def _enable_aug_test(cfg):
 
 
 def class_means(metrics, dataset):
-    """``mIoU<C>`` (all classes) plus the dataset's ``eval_subsets`` means, in %."""
+    """``mIoU<C>`` (all classes) plus the dataset's ``eval_subsets`` means, in %, and
+    for SYNTHIA's subsets the release's derived figures beside them
+    (``mIoU16_release``, ``mIoU13_release``; see ``release_synthia_means``)."""
     means = {f'mIoU{len(dataset.CLASSES)}': metrics['mIoU'] * 100}
-    for name in getattr(dataset, 'eval_subsets', {}) or {}:
-        means[name] = metrics[name] * 100
+    subsets = list(getattr(dataset, 'eval_subsets', {}) or {})
+    for name in subsets + [f'{name}_release' for name in subsets]:
+        if name in metrics:
+            means[name] = metrics[name] * 100
     return means
 
 

@@ -4,9 +4,13 @@
 tested, the checkpoint and ``means`` (``mIoU19`` and, for SYNTHIA runs, ``mIoU16`` and
 ``mIoU13``, in %). A run is known by its config's file name: the paper's eight runs
 (``configs/uvpt/<run>.py`` or ``configs/uvpt/release/<run>.py``) fill the table, one
-row per config folder, source model and backbone, with the paper's value and the
-difference beside each number. Any other config (the toy demo's, for instance) is
-listed below the table with its means.
+row per config folder, source model and backbone. Each column gives the best
+checkpoint's figure (a ``best_*`` file, as ``launcher_test.py`` tests by default) and
+the last one's (any other file, e.g. ``launcher_test.py --checkpoint latest``) side by
+side, the paper's value and the best's difference to it. SYNTHIA's mIoU16/mIoU13 are
+the plain means over the subsets, with the release's derived figure in brackets
+(``release_synthia_means`` in ``mmseg_uvpt/datasets/cityscapes.py``). Any other config
+(the toy demo's, for instance) is listed below the table with its means.
 
     python tools/results_table.py work_dirs/test work_dirs/test_release
     python tools/results_table.py work_dirs/toy_demo
@@ -62,11 +66,17 @@ def read_result(path):
                 means={k: float(v) for k, v in content['means'].items()}, file=path)
 
 
+def checkpoint_kind(checkpoint):
+    """``'best'`` for a checkpoint kept by validation mIoU (``best_*``), else ``'last'``."""
+    return 'best' if osp.basename(str(checkpoint)).startswith('best_') else 'last'
+
+
 def latest_per_config(results):
-    """One result per config (the newest file wins); the others are returned too."""
+    """One result per config and checkpoint kind (the newest file wins); the others
+    are returned too."""
     by_config, superseded = {}, []
     for result in sorted(results, key=lambda r: os.path.getmtime(r['file'])):
-        key = osp.normpath(result['config'])
+        key = (osp.normpath(result['config']), checkpoint_kind(result['checkpoint']))
         if key in by_config:
             superseded.append(by_config[key])
         by_config[key] = result
@@ -83,10 +93,18 @@ def split_run(config):
     return osp.dirname(osp.normpath(config)), source_model, backbone, dataset
 
 
-def _cell(value, paper):
-    if value is None:
-        return ['—', f'{paper:.1f}', '—']
-    return [f'{value:.2f}', f'{paper:.1f}', f'{value - paper:+.2f}']
+def _figure(means, key):
+    """``means[key]`` as text, with the release's derived figure in brackets."""
+    if means is None or key not in means:
+        return '—'
+    release = means.get(f'{key}_release')
+    return f'{means[key]:.2f}' + ('' if release is None else f' ({release:.2f})')
+
+
+def _cells(best, last, key, paper):
+    """best, last, paper and best - paper for one column."""
+    delta = '—' if best is None or key not in best else f'{best[key] - paper:+.2f}'
+    return [_figure(best, key), _figure(last, key), f'{paper:.1f}', delta]
 
 
 def paper_table(results):
@@ -98,14 +116,12 @@ def paper_table(results):
             continue
         folder, source_model, backbone, dataset = parts
         row = rows.setdefault((folder, source_model, backbone), {})
-        for _, column_set, key in COLUMNS:
-            if column_set == dataset and key in result['means']:
-                row[key] = result['means'][key]
+        row[(dataset, checkpoint_kind(result['checkpoint']))] = result['means']
     if not rows:
         return None
     header = ['configs', 'source model', 'backbone']
     for title, _, _ in COLUMNS:
-        header += [title, 'paper', 'Δ']
+        header += [f'{title} best', 'last', 'paper', 'Δ best']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     order = [(m, b) for m in SOURCE_MODEL_NAMES for b in BACKBONE_NAMES]
     for folder, source_model, backbone in sorted(
@@ -114,9 +130,20 @@ def paper_table(results):
         cells = [folder, SOURCE_MODEL_NAMES[source_model], BACKBONE_NAMES[backbone]]
         for _, dataset, key in COLUMNS:
             run = f'{backbone}_{source_model}_{dataset}{TARGET_SUFFIX}'
-            cells += _cell(values.get(key), PAPER_MIOU[run][key])
+            cells += _cells(values.get((dataset, 'best')), values.get((dataset, 'last')),
+                            key, PAPER_MIOU[run][key])
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+TABLE_NOTES = (
+    'best: the checkpoint kept by validation mIoU; last: the run\'s last checkpoint. '
+    'Cityscapes val is both the split the best checkpoint is selected on and the '
+    'split reported (as in the release and the paper), so "best" is an optimistic '
+    'figure; "last" involves no selection.\n'
+    'SYNTHIA: mIoU16/mIoU13 are the plain means over the 16/13 classes; in brackets '
+    'the release\'s figures, 19·mIoU19/16 and (19·mIoU19 − wall − fence − pole)/13, '
+    'into which any IoU of terrain, truck or train leaks.')
 
 
 def other_table(results):
@@ -146,7 +173,7 @@ def results_report(paths):
     table = paper_table(results)
     if table:
         parts.append('Cityscapes val mIoU (%): this project, the paper, difference\n\n'
-                     + table)
+                     + table + '\n\n' + TABLE_NOTES)
     others = other_table(results)
     if others:
         parts.append('Other configs (mIoU, %)\n\n' + others)
