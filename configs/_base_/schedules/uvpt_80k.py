@@ -18,6 +18,11 @@ optimizer = dict(
         custom_keys=dict(
             prompt_adapter=dict(lr_mult=5.0), decode_head=dict(lr_mult=10.0))))
 optimizer_config = dict()
+# The release's configs give this policy without by_epoch, which reads like a constant
+# LR (mmcv's LrUpdaterHook defaults to by_epoch=True, and an iteration-based runner
+# never calls its per-epoch update). They do decay per iteration: mmcv's
+# IterBasedRunner.register_training_hooks sets lr_config.setdefault('by_epoch', False).
+# by_epoch=False here says so; tests/test_runner_lr.py reads the applied LR.
 lr_config = dict(policy='CosineAnnealing', min_lr_ratio=1e-5, by_epoch=False)
 runner = dict(type='UVPTIterBasedRunner', max_iters=80000)
 checkpoint_config = dict(by_epoch=False, interval=8000, max_keep_ckpts=3)
