@@ -55,9 +55,16 @@ def test_refuses_pipelines_the_hook_cannot_use(tmp_path):
         configure_correction(_cfg(loader='LoadAnnotations'), str(tmp_path))
     with pytest.raises(ValueError, match="crop_bbox"):
         configure_correction(_cfg(meta_keys=META_KEYS[:-2]), str(tmp_path))
-    # without the hook the loader is still pointed at the store, nothing is checked
+    # without the hook nothing is checked, and the loader reads no store
     cfg = configure_correction(_cfg(meta_keys=META_KEYS[:-2], hook=False), str(tmp_path))
-    assert cfg.data.train.dataset.pipeline[1].store_dir.endswith('labels')
+    assert cfg.data.train.dataset.pipeline[1].store_dir is None
+
+
+def test_without_the_hook_a_store_set_by_hand_is_cleared(tmp_path):
+    cfg = _cfg(hook=False)
+    cfg.data.train.dataset.pipeline[1]['store_dir'] = str(tmp_path / 'old' / 'labels')
+    cfg = configure_correction(cfg, str(tmp_path))
+    assert cfg.data.train.dataset.pipeline[1].store_dir is None
 
 
 def test_config_without_train_data_is_left_alone(tmp_path):

@@ -4,8 +4,10 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmcv import Config
 from mmseg.datasets.pipelines import Compose
 
+from mmseg_uvpt.correction import configure_correction
 from mmseg_uvpt.correction.label_store import LabelStore
 from mmseg_uvpt.correction.pixel_update import crop_to_full, resized_shape
 from mmseg_uvpt.datasets.file_io import write_png_atomic
@@ -91,6 +93,23 @@ def test_without_stored_label_loads_and_resizes_the_original(data):
         assert meta['label_path'] == osp.join(str(tmp_path / 'ann'), SEG)
         y1, y2, x1, x2 = meta['crop_bbox']
         assert np.array_equal(seg[:4, :5], small[y1:y2, x1:x2])
+
+
+@pytest.mark.parametrize('with_hook', [False, True])
+def test_a_store_left_in_the_work_dir_is_read_only_with_the_hook(data, with_hook):
+    """The "no correction" ablation (no AdaptiveCorrectionHook) in a work dir that
+    holds an earlier run's store trains on the pseudo-labels alone."""
+    tmp_path, _, small, stored = data
+    hooks = [dict(type='AdaptiveCorrectionHook', num_classes=19)] if with_hook else []
+    loader = dict(type='LoadCorrectedAnnotations')
+    cfg = Config(dict(data=dict(train=dict(pipeline=[
+        dict(type='LoadImageFromFile'), loader, dict(type='RandomCropWithBox'),
+        dict(type='Collect', keys=['img'], meta_keys=META_KEYS)])), custom_hooks=hooks))
+    configure_correction(cfg, str(tmp_path / 'work'))
+    seg, meta = _run(tmp_path, cfg.data.train.pipeline[1].store_dir, flip_prob=0.0)
+    y1, y2, x1, x2 = meta['crop_bbox']
+    expected = stored if with_hook else small
+    assert np.array_equal(seg[:4, :5], expected[y1:y2, x1:x2])
 
 
 def test_crop_box_is_clipped_to_a_small_image():

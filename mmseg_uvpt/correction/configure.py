@@ -58,7 +58,9 @@ def _check_train_pipeline(pipeline):
 def configure_correction(cfg, work_dir):
     """Point the label loader and the correction hook at ``<work_dir>/correction``.
 
-    Sets ``store_dir`` of every ``LoadCorrectedAnnotations`` in ``cfg.data.train`` and
+    Sets ``store_dir`` of every ``LoadCorrectedAnnotations`` in ``cfg.data.train``
+    (to None when no ``AdaptiveCorrectionHook`` is configured: nothing then writes
+    the store, and a store left by an earlier run must not be read) and
     ``work_dir`` (plus ``priority='ABOVE_NORMAL'`` and the loader's
     ``reduce_zero_label`` unless given) of every ``AdaptiveCorrectionHook`` in
     ``cfg.custom_hooks``. When the hook is present, checks that the train pipeline
@@ -77,9 +79,12 @@ def configure_correction(cfg, work_dir):
     store_dir = osp.join(work_dir, 'correction', 'labels')
     train = (cfg.get('data') or {}).get('train')
     loaders = list(_steps(train, LOADER_TYPE))
-    for loader in loaders:
-        loader['store_dir'] = store_dir
     hooks = list(_steps(cfg.get('custom_hooks') or [], HOOK_TYPE))
+    # Only the hook clears and writes the store. Without it (the "no correction"
+    # ablation) a store left in the work dir by an earlier run is stale, so the
+    # loader reads the pseudo-labels alone.
+    for loader in loaders:
+        loader['store_dir'] = store_dir if hooks else None
     if not hooks:
         return cfg
     for pipeline in _pipelines(train):
