@@ -233,22 +233,28 @@ def ms_deform_attn(sd, key, query, refs, value_tokens, shapes):
     return linear(out, sd, key + '.output_proj')
 
 
-def batch_norm(x, sd, key):
+def batch_norm(x, sd, key, training=False):
+    """Eval mode: the running statistics; training: the batch's (biased variance),
+    as ``nn.BatchNorm2d`` normalises in train mode (running stats left untouched)."""
+    if training:
+        return F.batch_norm(x, None, None, sd[key + '.weight'], sd[key + '.bias'],
+                            True, 0., 1e-5)
     return F.batch_norm(x, sd[key + '.running_mean'], sd[key + '.running_var'],
                         sd[key + '.weight'], sd[key + '.bias'], False, 0., 1e-5)
 
 
-def spm(sd, img):
+def spm(sd, img, training=False):
     b = 'backbone.spm.'
     x = img
     for k in (0, 3, 6):
         x = F.relu(batch_norm(F.conv2d(x, sd[f'{b}stem.{k}.weight'], stride=2 if k == 0
-                                       else 1, padding=1), sd, f'{b}stem.{k + 1}'))
+                                       else 1, padding=1), sd, f'{b}stem.{k + 1}',
+                              training))
     c1 = F.max_pool2d(x, 3, 1, 1)
     c2 = F.relu(batch_norm(F.conv2d(c1, sd[b + 'conv2.0.weight'], stride=2, padding=1),
-                           sd, b + 'conv2.1'))
+                           sd, b + 'conv2.1', training))
     c3 = F.relu(batch_norm(F.conv2d(c2, sd[b + 'conv3.0.weight'], stride=2, padding=1),
-                           sd, b + 'conv3.1'))
+                           sd, b + 'conv3.1', training))
     return [F.conv2d(c, sd[f'{b}fc{j}.weight'], sd[f'{b}fc{j}.bias']).flatten(2)
             .transpose(1, 2) for j, c in enumerate((c1, c2, c3), 1)]
 
@@ -334,15 +340,20 @@ def stock_swin(sd):
     return swin
 
 
-def release_logits(kind, sd, head_cfg, img):
-    prompts = spm(sd, img)
-    outs = []
+def release_features(kind, sd, img, training=False):
+    """The backbone's normalised stage outputs and, per stage, the injected tokens
+    before the stage runs (the release's ``prompts`` output), both NCHW. ``training``:
+    the prompt generator's BN on batch statistics (nothing else in the backbone
+    depends on the mode once stochastic depth and dropout are off)."""
+    prompts = spm(sd, img, training)
+    outs, injected = [], []
     if kind == 'swin':   # only the release's Swin adds the level embedding
         prompts = [c + sd['backbone.level_embed'][j] for j, c in enumerate(prompts)]
-        swin = stock_swin(sd)
+        swin = stock_swin(sd).to(img.dtype)
         x, hw = swin.patch_embed(img)
         for i, stage in enumerate(swin.stages):
             x, prompts = interaction(sd, i, x, hw, prompts)
+            injected.append(x.transpose(1, 2).reshape(x.shape[0], -1, *hw))
             x, next_hw, out, out_hw = stage(x, hw)
             out = getattr(swin, f'norm{i}')(out)
             outs.append(out.view(-1, *out_hw, SWIN['dims'][i]).permute(0, 3, 1, 2))
@@ -352,10 +363,16 @@ def release_logits(kind, sd, head_cfg, img):
         for s in range(4):
             x, hw = mit_patch_embed(sd, s, x)
             x, prompts = interaction(sd, s, x, hw, prompts)
+            injected.append(x.transpose(1, 2).reshape(x.shape[0], -1, *hw))
             x = mit_block(sd, s, x, hw)
             x = layer_norm(x, sd, f'backbone.norm{s + 1}')
             x = x.transpose(1, 2).reshape(x.shape[0], -1, *hw)
             outs.append(x)
+    return outs, injected
+
+
+def release_logits(kind, sd, head_cfg, img):
+    outs, _ = release_features(kind, sd, img)
     head = build_head(head_cfg)
     head.load_state_dict({k[len('decode_head.'):]: v for k, v in sd.items()
                           if k.startswith('decode_head.')})
@@ -376,18 +393,24 @@ def release_config(kind):
     return cfg
 
 
-@pytest.fixture(scope='module', params=['swin', 'mit'])
-def converted(request, tmp_path_factory):
-    kind = request.param
-    cfg = release_config(kind)
-    state = release_state(kind, cfg.model.decode_head)
-    folder = tmp_path_factory.mktemp(kind)
+def converted_model(cfg, state, folder):
+    """``state`` saved as a release checkpoint in ``folder``, converted by the
+    converter's command line and loaded strictly into ``cfg.model``."""
     src = folder / 'release.pth'
     dst = folder / 'converted.pth'
     atomic_save(dict(state_dict=state, meta=dict()), src)
     assert converter().main([str(src), str(dst)]) == 0
     model = build_segmentor(cfg.model)
     load_model_checkpoint(model, str(dst))   # strict: every key and shape
+    return model
+
+
+@pytest.fixture(scope='module', params=['swin', 'mit'])
+def converted(request, tmp_path_factory):
+    kind = request.param
+    cfg = release_config(kind)
+    state = release_state(kind, cfg.model.decode_head)
+    model = converted_model(cfg, state, tmp_path_factory.mktemp(kind))
     return kind, cfg, state, model.eval()
 
 
