@@ -220,3 +220,17 @@ def test_workers_persist_only_when_there_are_workers():
     assert build_loader(IndexSet(), settings, DistInfo(), seed=0).persistent_workers
     evaluation = build_loader(IndexSet(), settings, DistInfo(), train=False)
     assert evaluation.sampler.__class__.__name__ == 'SequentialSampler'
+
+
+def test_more_than_one_process_logs_the_changed_recipe(caplog):
+    from mmseg_uvpt.apis.stages import log_batch_change
+    logger = logging.getLogger('uvpt-test-batch')
+    cfg = Config(dict(data=dict(samples_per_gpu=1)))
+    with caplog.at_level(logging.WARNING, logger='uvpt-test-batch'):
+        assert log_batch_change(cfg, 1, logger) is None  # the release's batch 1
+        assert not caplog.records
+        line = log_batch_change(cfg, 4, logger)
+    assert 'effective batch 4' in line and 'LR is not scaled' in line
+    assert 'per process' in line and caplog.records[-1].getMessage() == line
+    cfg.data.samples_per_gpu = 2
+    assert 'effective batch 2' in log_batch_change(cfg, 1, logger)

@@ -1,9 +1,12 @@
 """Input errors at the command line: one short line, exit status 2, the traceback only
-with --debug or UVPT_DEBUG=1; and a checkpoint that does not fit says what it is and
-which config or option fits it."""
+with --debug or UVPT_DEBUG=1; a checkpoint that does not fit says what it is and
+which config or option fits it; and a broken data file or a mistyped metric names
+itself before the long work, at every stage (issue 25)."""
+import glob
 import importlib.util
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -11,12 +14,13 @@ import pytest
 import torch
 
 import mmseg_uvpt  # noqa: F401
+from mmseg_uvpt.apis.run_setup import close_logger
 from mmseg_uvpt.checkpoints import CheckpointError
 from mmseg_uvpt.checkpoints.fit import describe, fit_error, kind_of
 from mmseg_uvpt.utils.cli_errors import run_script
 from mmseg_uvpt.utils.config_checks import ConfigError
 from test_apis_support import (REPO, dump_config, run_config, save_source_checkpoint,
-                               uvpt_models, write_cityscapes_like)
+                               uvpt_models, write_cityscapes_like, write_pseudo_labels)
 
 
 def _script(name):
@@ -56,7 +60,7 @@ def _assert_one_line(status, err, prog, *fragments):
     assert status == 2
     last = err[-1]
     assert last.startswith(f'{prog}: error: '), err
-    assert not any('Traceback' in line for line in err)
+    assert not any("Traceback" in line for line in err), err
     for fragment in fragments:
         assert fragment in last, (fragment, last)
     return last
@@ -195,3 +199,187 @@ def test_fit_error_hints_at_the_fitting_config():
     message = str(fit_error('m.pth', {}, more))
     assert '10 keys missing (e.g. decode_head.k0, decode_head.k1, decode_head.k2 ... '\
            'and 7 more)' in message
+
+
+# ----------------------------------------------------------------- bad data files
+# The four cases of issue 25, at the command line: a truncated PNG in the target
+# folder, a mistyped --eval metric, a target image without its pseudo-label, and a
+# folder of photos with one broken file for tools/infer.py.
+
+TOY_PSEUDO_LABEL = osp.join(REPO, 'configs/toy/pseudo_label_mit-tiny.py')
+
+
+def _truncate(path, keep=200):
+    """Keep the first ``keep`` bytes of ``path``; returns the whole content."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:keep])
+    return data
+
+
+def _mtimes(folder):
+    """``{path: mtime_ns}`` of every file below ``folder``."""
+    return {osp.join(d, f): os.stat(osp.join(d, f)).st_mtime_ns
+            for d, _, files in os.walk(folder) for f in files}
+
+
+def _target_images(data):
+    return sorted(glob.glob(osp.join(data, 'leftImg8bit', 'train', '*', '*.png')))
+
+
+@pytest.fixture
+def own_mmseg_logger():
+    """generate_pseudo_label.py leaves mmseg's logger writing to the stderr it found
+    (this test's capture); detach it, so that the next test's logging does not
+    write to a closed stream."""
+    yield
+    close_logger()
+
+
+def _pseudo_label_argv(setup, data, out, *options):
+    return ['--config', TOY_PSEUDO_LABEL, '--checkpoint', setup['source'],
+            '--pseudo_label_dir', out, '--cfg-options',
+            f'data.pseudo_label.data_root={data}',
+            'data.pseudo_label.pipeline.1.img_scale=(64,32)', *options]
+
+
+def test_truncated_target_png_stops_pseudo_labels_and_a_rerun_does_the_rest(
+        setup, capsys, tmp_path, own_mmseg_logger):
+    data = write_cityscapes_like(str(tmp_path / 'data'), n_train=3, n_val=1)
+    images = _target_images(data)
+    out = str(tmp_path / 'pl')
+    argv = _pseudo_label_argv(setup, data, out, 'data.workers_per_gpu=0')
+    assert run(capsys, 'generate_pseudo_label.py', argv)[0] == 0
+    labels = sorted(glob.glob(osp.join(out, '*', '*_pseudoTrainIds.png')))
+    assert len(labels) == 3
+    # images 1 and 2 are to be labelled again; image 2 was cut short
+    for label in labels[1:]:
+        os.remove(label)
+    whole = _truncate(images[2])
+    before = _mtimes(out)
+
+    status, err = run(capsys, 'generate_pseudo_label.py', argv)
+    _assert_one_line(status, err, 'generate_pseudo_label.py',
+                     f'cannot read image {images[2]}')
+    assert _mtimes(out) == before  # stopped before labelling anything
+
+    with open(images[2], 'wb') as f:
+        f.write(whole)
+    assert run(capsys, 'generate_pseudo_label.py', argv)[0] == 0
+    after = _mtimes(out)
+    assert all(osp.isfile(label) for label in labels)
+    assert after[labels[0]] == before[labels[0]]  # the finished image was skipped
+
+
+def test_image_broken_during_pseudo_labelling_names_itself_and_keeps_the_labels(
+        setup, capsys, tmp_path, monkeypatch, own_mmseg_logger):
+    """The file breaks after the check (the check is skipped here): the data-loader
+    worker's error names it, the labels written so far stay, a re-run after the
+    fix labels only the rest."""
+    import mmseg_uvpt.apis.pseudo_label as pseudo_label
+    data = write_cityscapes_like(str(tmp_path / 'data'), n_train=3, n_val=1)
+    images = _target_images(data)
+    out = str(tmp_path / 'pl')
+    argv = _pseudo_label_argv(setup, data, out, 'data.workers_per_gpu=1')
+    whole = _truncate(images[2])
+    with monkeypatch.context() as patch:
+        patch.setattr(pseudo_label, 'check_dataset_inputs', lambda *a, **k: 0)
+        status, err = run(capsys, 'generate_pseudo_label.py', argv)
+    _assert_one_line(status, err, 'generate_pseudo_label.py',
+                     f'cannot read image {images[2]}')
+    assert len(err[-1].splitlines()) == 1 and 'Original Traceback' not in err[-1]
+    written = _mtimes(out)
+    assert len([p for p in written if p.endswith('_pseudoTrainIds.png')]) == 2
+
+    with open(images[2], 'wb') as f:
+        f.write(whole)
+    assert run(capsys, 'generate_pseudo_label.py', argv)[0] == 0
+    after = _mtimes(out)
+    assert len([p for p in after if p.endswith('_pseudoTrainIds.png')]) == 3
+    assert all(after[p] == t for p, t in written.items() if p.endswith('.png'))
+
+
+def _pseudo_label_train_config(setup, data, labels, path):
+    _, model = uvpt_models()
+    pseudo = dict(type='PseudoLabelCityscapesDataset', data_root=data,
+                  img_dir='leftImg8bit/train', pseudo_label_dir=labels,
+                  pipeline=run_config(data)['data']['train']['pipeline'])
+    return dump_config(run_config(data, model, train=pseudo,
+                                  source_checkpoint=setup['source']), path)
+
+
+def test_truncated_target_png_stops_train_py_before_training(setup, capsys, tmp_path):
+    data = write_cityscapes_like(str(tmp_path / 'data'), n_train=3, n_val=1)
+    labels = write_pseudo_labels(data, str(tmp_path / 'pl'))
+    config = _pseudo_label_train_config(setup, data, labels, tmp_path / 'c.py')
+    image = _target_images(data)[2]
+    _truncate(image)
+    kept = _mtimes(labels)
+    work = str(tmp_path / 'w')
+    # data_check_files=0: no sample decoded in full, the header check alone finds it
+    status, err = run(capsys, 'train.py', [config, '--work-dir', work,
+                                           '--cfg-options', 'data_check_files=0'])
+    _assert_one_line(status, err, 'train.py', f'cannot read image {image}')
+    assert _mtimes(labels) == kept and not glob.glob(osp.join(work, '*.pth'))
+
+
+def test_target_image_without_pseudo_label_is_one_line(setup, capsys, tmp_path):
+    data = write_cityscapes_like(str(tmp_path / 'data'), n_train=3, n_val=1)
+    labels = write_pseudo_labels(data, str(tmp_path / 'pl'))
+    missing = sorted(glob.glob(osp.join(labels, '*', '*_pseudoTrainIds.png')))[1]
+    os.remove(missing)
+    kept = _mtimes(labels)
+    config = _pseudo_label_train_config(setup, data, labels, tmp_path / 'c.py')
+    work = str(tmp_path / 'w')
+    status, err = run(capsys, 'train.py', [config, '--work-dir', work])
+    line = _assert_one_line(status, err, 'train.py', '1 of 3 images have no label '
+                            f'file in {labels}; first missing: {missing}')
+    # mmcv's registry puts the class name in front of the dataset's own message
+    assert line.startswith('train.py: error: PseudoLabelCityscapesDataset: 1 of 3')
+    assert _mtimes(labels) == kept and not glob.glob(osp.join(work, '*.pth'))
+
+
+def test_mistyped_eval_metric_stops_test_py_before_inference(setup, capsys, tmp_path):
+    result = tmp_path / 'metrics.json'
+    result.write_text('{"from": "an earlier run"}')
+    work = tmp_path / 'w'
+    status, err = run(capsys, 'test.py', [setup['source_config'], setup['source'],
+                                          '--eval', 'mIOU', '--out', str(result),
+                                          '--work-dir', str(work)])
+    _assert_one_line(status, err, 'test.py', "--eval: metric 'mIOU' is not supported",
+                     'choose from mIoU, mDice, mFscore, cityscapes',
+                     'did you mean mIoU?')
+    assert result.read_text() == '{"from": "an earlier run"}' and not work.exists()
+
+
+def test_infer_skips_a_broken_photo_and_finishes_the_others(setup, capsys, tmp_path):
+    photos = tmp_path / 'photos'
+    shutil.copytree(osp.join(setup['data'], 'leftImg8bit', 'train'), photos)
+    names = sorted(glob.glob(str(photos / '*' / '*.png')))
+    broken = str(photos / 'broken.png')
+    with open(names[0], 'rb') as f:
+        data = f.read()
+    with open(broken, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    out = tmp_path / 'out'
+    argv = [setup['config'], setup['adapted'], str(photos), '--out', str(out),
+            '--scale', '128x64']
+    capsys.readouterr()
+    status = run_script(_script('tools/infer.py'), 'infer.py', argv)
+    captured = capsys.readouterr()
+    assert status == 1
+    warnings = [line for line in captured.err.splitlines() if 'warning' in line]
+    assert len(warnings) == 1, captured.err
+    assert warnings[0].startswith(f'infer.py: warning: cannot read image {broken}: ')
+    assert warnings[0].endswith('; skipped')
+    assert f'infer.py: 2 image(s) and 0 video(s) written to {out}; 1 unreadable ' \
+           'input(s) skipped' in captured.out
+    written = sorted(osp.relpath(p, out / 'color')
+                     for p in glob.glob(str(out / 'color' / '*' / '*.png')))
+    assert written == [osp.relpath(n, photos) for n in names]
+
+    status, err = run(capsys, 'tools/infer.py', argv + ['--strict', '--out',
+                                                        str(tmp_path / 'strict')])
+    _assert_one_line(status, err, 'infer.py', f'cannot read image {broken}')
+    assert not (tmp_path / 'strict').exists()

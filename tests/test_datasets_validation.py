@@ -7,6 +7,8 @@ from PIL import Image
 
 import mmseg_uvpt  # noqa: F401  (registers the datasets)
 from mmseg_uvpt.datasets import GTADataset, check_dataset_files
+from mmseg_uvpt.datasets.validation import check_dataset_inputs
+from mmseg_uvpt.utils.data_errors import DataFileError, MissingDataFileError
 
 
 def make_gta(root, labels, image_sizes=None):
@@ -97,3 +99,84 @@ def test_colour_label_is_refused(tmp_path):
         tmp_path / 'labels' / '00000_labelTrainIds.png')
     with pytest.raises(ValueError, match='single-channel'):
         check_dataset_files(GTADataset(data_root=root, pipeline=[]))
+
+
+def _truncate(path, keep=200):
+    """Keep the first ``keep`` bytes of a file (a copy cut short)."""
+    data = path.read_bytes()
+    path.write_bytes(data[:keep])
+    return data
+
+
+def _big_gta(tmp_path, count=2, size=(64, 48)):
+    """A GTA folder whose images are big enough that a cut leaves the header."""
+    rng = np.random.default_rng(0)
+    labels = [rng.integers(0, 19, size[::-1]) for _ in range(count)]
+    root = make_gta(tmp_path, labels)
+    for i in range(count):
+        Image.fromarray(rng.integers(0, 256, size[::-1] + (3, ), dtype=np.uint8)).save(
+            tmp_path / 'images' / f'{i:05d}.png')
+    return root
+
+
+def test_cheap_check_finds_a_truncated_png_and_names_it(tmp_path):
+    dataset = GTADataset(data_root=_big_gta(tmp_path), pipeline=[])
+    assert check_dataset_inputs(dataset, full_checks=0) == 2
+    _truncate(tmp_path / 'images' / '00001.png')
+    with pytest.raises(DataFileError,
+                       match=f'cannot read image {tmp_path}/images/00001.png'):
+        check_dataset_inputs(dataset, full_checks=0)
+    # the samples a run will not read are not checked
+    assert check_dataset_inputs(dataset, full_checks=0, indices=[0]) == 1
+
+
+def test_cheap_check_names_labels_and_size_mismatches(tmp_path):
+    dataset = GTADataset(data_root=_big_gta(tmp_path), pipeline=[])
+    label = tmp_path / 'labels' / '00000_labelTrainIds.png'
+    Image.fromarray(np.zeros((5, 5), np.uint8)).save(label)
+    with pytest.raises(DataFileError, match=f'label {label} is 5x5 but image'):
+        check_dataset_inputs(dataset, full_checks=0)
+    _truncate(label, keep=40)
+    with pytest.raises(DataFileError, match=f'cannot read label file {label}'):
+        check_dataset_inputs(dataset, full_checks=0)
+    os.remove(label)
+    with pytest.raises(MissingDataFileError, match=f'label file not found: {label}'):
+        check_dataset_inputs(dataset, full_checks=0)
+
+
+def test_png_with_data_after_its_end_passes(tmp_path):
+    # legal if rare: decoders stop at IEND, so the check decodes such a file
+    dataset = GTADataset(data_root=_big_gta(tmp_path), pipeline=[])
+    with open(tmp_path / 'images' / '00000.png', 'ab') as f:
+        f.write(b'trailing bytes')
+    assert check_dataset_inputs(dataset, full_checks=0) == 2
+
+
+LOADING = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
+
+
+def test_a_file_broken_after_the_check_names_itself_when_loaded(tmp_path):
+    dataset = GTADataset(data_root=_big_gta(tmp_path), pipeline=LOADING)
+    assert dataset[1]['img'].shape == (48, 64, 3)
+    image = tmp_path / 'images' / '00001.png'
+    data = _truncate(image)
+    # mmseg alone: AttributeError: 'NoneType' object has no attribute 'shape'
+    with pytest.raises(DataFileError, match=f'cannot read image {image}'):
+        dataset[1]
+    image.write_bytes(data)
+    label = tmp_path / 'labels' / '00001_labelTrainIds.png'
+    _truncate(label, keep=60)
+    with pytest.raises(DataFileError, match=f'cannot read label file {label}'):
+        dataset[1]
+    with pytest.raises(DataFileError, match=f'cannot read label file {label}'):
+        dataset.get_gt_seg_map_by_idx(1)  # the ground truth evaluation reads
+    os.remove(image)
+    with pytest.raises(MissingDataFileError, match=f'image not found: {image}'):
+        dataset[1]
+
+
+def test_a_failure_that_is_not_the_files_passes_unchanged(tmp_path):
+    collect = dict(type='Collect', keys=['nothing'], meta_keys=[])
+    dataset = GTADataset(data_root=_big_gta(tmp_path), pipeline=LOADING + [collect])
+    with pytest.raises(KeyError, match='nothing'):
+        dataset[0]

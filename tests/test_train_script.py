@@ -99,6 +99,9 @@ def test_bad_inputs_stop_before_training(data_root, tmp_path):
         run('--cfg-options', 'data.val.img_dir=nowhere')
     with pytest.raises(ConfigError, match='--resume-from .*: file .*gone.pth does not'):
         run('--resume-from', str(tmp_path / 'gone.pth'))
+    with pytest.raises(ConfigError, match="evaluation.metric: metric 'miou' is not "
+                       r'supported .*\(did you mean mIoU\?\)'):
+        run('--cfg-options', 'evaluation.metric=miou')
 
     other = save_source_checkpoint(stock_model(num_classes=5), tmp_path / 'other.pth')
     with pytest.raises(CheckpointError, match=f'source checkpoint {other} does not fit'):

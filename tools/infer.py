@@ -5,7 +5,9 @@
         --out work_dirs/infer [--raw] [--amp bf16] [--scale 0.5]
 
 Writes colour-coded predictions (``color/``), overlays (``overlay/``), with ``--raw``
-the train ids (``labels/``), and an overlay video per video (``video/``). See
+the train ids (``labels/``), and an overlay video per video (``video/``). An input
+that cannot be read is skipped with a warning and the run exits with status 1
+(``--strict``: stop at the first, status 2). See
 :mod:`mmseg_uvpt.apis.infer`. ``main(argv)`` returns the summary of
 :func:`mmseg_uvpt.apis.infer.run_infer`.
 """

@@ -13,10 +13,15 @@ and for a video ``NAME.ext`` the overlay video ``DIR/video/NAME.mp4`` (MPEG-4 pa
 2, ``mp4v``; Motion-JPEG ``.avi`` where OpenCV cannot write that) and, with
 ``--raw``, ``DIR/labels/NAME/frame_000000.png``... Images of one size go through the
 model together, up to ``--batch-size``.
+
+An input that cannot be read (checked before the model is built: header, and a PNG is
+whole; or failing later) is skipped with one warning line naming it; the rest are
+labelled, and the summary line counts both. ``--strict`` stops at the first instead.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 from collections import namedtuple
 
 import cv2
@@ -25,8 +30,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..utils.cli_errors import add_debug_arg
+from ..datasets.file_io import read_image, read_image_size
+from ..utils.cli_errors import PARTIAL_STATUS, add_debug_arg
 from ..utils.config_checks import ConfigError, check_file
+from ..utils.data_errors import DataFileError
 from .inference import init_adapted_segmentor, predict, set_test_scale
 from .run_setup import cli_argv, load_config
 
@@ -66,6 +73,9 @@ def build_infer_parser():
                         help='cuda:0, cpu, ... (default: cuda:0 when available)')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='of the palette in the overlays, in (0, 1]')
+    parser.add_argument('--strict', action='store_true',
+                        help='stop at the first unreadable input (default: skip it '
+                             'with a warning, label the rest and exit with status 1)')
     parser.add_argument('--cfg-options', nargs='+', action=mmcv.DictAction,
                         help='override config keys')
     add_debug_arg(parser)
@@ -197,20 +207,59 @@ def _batches(items, size, shape_of):
         yield batch
 
 
-def _read_images(jobs):
+class SkippedInputs:
+    """The inputs a run leaves out because they cannot be read.
+
+    Args:
+        strict (bool): raise the first input's error instead of skipping it.
+    """
+
+    def __init__(self, strict):
+        self.strict = strict
+        self.paths = []
+
+    def skip(self, path, err):
+        """Skip ``path`` with one warning line (``err`` names it); raises ``err``
+        when strict."""
+        if self.strict:
+            raise err
+        self.paths.append(path)
+        tqdm.write(f'infer.py: warning: {err}; skipped', file=sys.stderr)
+
+    def readable(self, jobs):
+        """The image jobs whose file opens (header, and a PNG is whole); the
+        others are skipped."""
+        kept = []
+        for job in jobs:
+            try:
+                read_image_size(job.path)
+                kept.append(job)
+            except DataFileError as err:
+                self.skip(job.path, err)
+        return kept
+
+
+def _read_images(jobs, skipped):
     for job in jobs:
-        image = mmcv.imread(job.path)  # BGR, as mmseg's LoadImageFromFile
-        if image is None:
-            raise ConfigError(f'input {job.path} cannot be read as an image')
+        try:
+            image = read_image(job.path)  # BGR, as mmseg's LoadImageFromFile
+        except DataFileError as err:  # changed since the check
+            skipped.skip(job.path, err)
+            continue
         yield job, image
 
 
-def label_images(model, jobs, writer, batch_size, amp_dtype, progress):
-    for batch in _batches(_read_images(jobs), batch_size, lambda x: x[1].shape):
+def label_images(model, jobs, writer, batch_size, amp_dtype, progress, skipped):
+    """Label and write the images of ``jobs``; returns how many were written."""
+    written = 0
+    for batch in _batches(_read_images(jobs, skipped), batch_size,
+                          lambda x: x[1].shape):
         labels = predict(model, [image for _, image in batch], amp_dtype)
         for (job, image), label in zip(batch, labels):
             writer.image(job, image, label)
         progress.update(len(batch))
+        written += len(batch)
+    return written
 
 
 def _frames(capture):
@@ -227,7 +276,7 @@ def label_video(model, job, writer, batch_size, amp_dtype, progress):
     """Overlay video (and per-frame train ids) of one video; returns its path."""
     capture = cv2.VideoCapture(job.path)
     if not capture.isOpened():
-        raise ConfigError(f'input {job.path} cannot be opened as a video')
+        raise DataFileError(f'cannot open video {job.path}')
     fps = capture.get(cv2.CAP_PROP_FPS) or DEFAULT_FPS
     video, path = None, None
     try:
@@ -247,7 +296,7 @@ def label_video(model, job, writer, batch_size, amp_dtype, progress):
         if video is not None:
             video.release()
     if path is None:
-        raise ConfigError(f'input {job.path}: no frame could be read')
+        raise DataFileError(f'cannot read a frame of video {job.path}')
     return path
 
 
@@ -259,8 +308,9 @@ def _frame_count(path):
 
 
 def run_infer(args):
-    """Label ``args.inputs``; returns ``dict(images, videos, out)`` (counts of images
-    written and the overlay video paths)."""
+    """Label ``args.inputs``; returns ``dict(images, videos, skipped, out,
+    exit_status)``: the number of images written, the overlay video paths, the
+    inputs skipped as unreadable, and 1 when there are any (else 0)."""
     cfg = load_config(args)
     check_file(args.checkpoint, 'checkpoint')
     if not 0 < args.opacity <= 1:
@@ -269,6 +319,8 @@ def run_infer(args):
         raise ConfigError(f'--batch-size must be at least 1, got {args.batch_size}')
     scale = parse_scale(args.scale)
     images, videos = collect_inputs(args.inputs)
+    skipped = SkippedInputs(args.strict)
+    images = skipped.readable(images)
     set_test_scale(cfg, scale)
     device = args.device or ('cuda:0' if torch.cuda.is_available() else 'cpu')
     model = init_adapted_segmentor(cfg, args.checkpoint, device=device,
@@ -281,11 +333,18 @@ def run_infer(args):
     total = len(images) + sum(_frame_count(job.path) for job in videos)
     video_paths = []
     with tqdm(total=total or None, unit='img', desc='infer') as progress:
-        label_images(model, images, writer, args.batch_size, amp_dtype, progress)
+        written = label_images(model, images, writer, args.batch_size, amp_dtype,
+                               progress, skipped)
         for job in videos:
-            video_paths.append(label_video(model, job, writer, args.batch_size,
-                                           amp_dtype, progress))
-    return dict(images=len(images), videos=video_paths, out=args.out)
+            try:
+                video_paths.append(label_video(model, job, writer, args.batch_size,
+                                               amp_dtype, progress))
+            except DataFileError as err:
+                skipped.skip(job.path, err)
+    print(f'infer.py: {written} image(s) and {len(video_paths)} video(s) written to '
+          f'{args.out}; {len(skipped.paths)} unreadable input(s) skipped')
+    return dict(images=written, videos=video_paths, skipped=list(skipped.paths),
+                out=args.out, exit_status=PARTIAL_STATUS if skipped.paths else 0)
 
 
 def infer_main(argv=None):

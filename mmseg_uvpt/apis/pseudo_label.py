@@ -13,7 +13,11 @@ Output layout (docs/method.md §6), mirroring the target image folder::
     <out_dir>/manifest.json                      source checkpoint sha256, config, count
 
 Every file is written atomically (temp file + rename), so a killed run leaves only
-whole files; a second run skips the images whose two files exist.
+whole files; a second run skips the images whose two files exist. Before the model
+is loaded, every image still to label is checked (header, and a PNG is whole); an
+image that fails while the run is under way stops it with an error naming the file,
+keeping the labels written so far, so that a re-run after the file is fixed labels
+only the rest.
 """
 import datetime
 import hashlib
@@ -34,8 +38,10 @@ from tqdm import tqdm
 from ..datasets.file_io import write_json_atomic, write_png_atomic
 from ..datasets.pseudo_label import (MANIFEST_NAME, PSEUDO_CONF_SUFFIX,
                                      PSEUDO_LABEL_SUFFIX, pseudo_label_paths)
+from ..datasets.validation import check_dataset_inputs
 from ..checkpoints import CheckpointError
 from ..checkpoints.source_mapping import load_source_checkpoint
+from ..utils.config_checks import ConfigError
 
 CONF_SCALE = 65535
 
@@ -75,14 +81,14 @@ def _start_manifest(out_dir, info):
         with open(path) as f:
             old = json.load(f)
         if old.get('source_checkpoint_sha256') != info['source_checkpoint_sha256']:
-            raise ValueError(
+            raise ConfigError(
                 f'{out_dir} holds pseudo-labels of another checkpoint '
                 f'({old.get("source_checkpoint")}, sha256 '
                 f'{old.get("source_checkpoint_sha256")}); choose another '
                 f'--pseudo_label_dir or delete it')
     elif osp.isdir(out_dir) and any(f.endswith(PSEUDO_LABEL_SUFFIX)
                                     for _, _, files in os.walk(out_dir) for f in files):
-        raise ValueError(f'{out_dir} holds pseudo-labels but no {MANIFEST_NAME}; their '
+        raise ConfigError(f'{out_dir} holds pseudo-labels but no {MANIFEST_NAME}; their '
                          f'source is unknown, choose another --pseudo_label_dir')
     write_json_atomic(path, dict(info, complete=False))
 
@@ -134,6 +140,10 @@ def generate_pseudo_labels(cfg, checkpoint_path, out_dir, progress=True):
         raise CheckpointError(f'checkpoint {checkpoint_path} does not exist')
     # the dataset checks that the target image folder exists and holds images
     dataset = build_dataset(cfg.data.pseudo_label)
+    paths = [pseudo_label_paths(out_dir, img_info['filename'], dataset.img_suffix)
+             for img_info in dataset.img_infos]
+    pending = [i for i in range(len(dataset)) if not _done(paths[i])]
+    check_dataset_inputs(dataset, indices=pending)
     model = load_source_model(cfg, checkpoint_path)
     num_classes = model.decode_head.num_classes
     if len(dataset.CLASSES) != num_classes:
@@ -152,9 +162,6 @@ def generate_pseudo_labels(cfg, checkpoint_path, out_dir, progress=True):
         _start_manifest(out_dir, info)
     _barrier(world_size)
 
-    paths = [pseudo_label_paths(out_dir, img_info['filename'], dataset.img_suffix)
-             for img_info in dataset.img_infos]
-    pending = [i for i in range(len(dataset)) if not _done(paths[i])]
     device = torch.device('cuda', torch.cuda.current_device()) \
         if torch.cuda.is_available() else torch.device('cpu')
     label_images(model.to(device), dataset, out_dir, pending[rank::world_size], device,

@@ -1,18 +1,20 @@
 """The training stages behind ``pretrain.py`` and ``train.py``.
 
 Both follow mmseg's ``tools/train.py``; everything that can be wrong with the input
-is checked before the model is built, and the source checkpoint, the correction
-wiring and the datasets (which check their files) are in place before the first
-iteration.
+is checked before the model is built: the config, the evaluation metric, the datasets
+and every image and label they will read (:func:`check_dataset_inputs`). The source
+checkpoint and the correction wiring are in place before the first iteration.
 """
 import os.path as osp
+import time
 
 from mmcv.utils import print_log
 from mmseg.datasets import build_dataset
 from mmseg.models import build_segmentor
 
 from ..correction import configure_correction
-from ..datasets.validation import check_dataset_files
+from ..datasets.metric_checks import check_eval_metrics
+from ..datasets.validation import DEFAULT_FULL_CHECKS, check_dataset_inputs
 from ..utils.config_checks import ConfigError, check_file
 from ..utils.param_report import param_table
 from ..checkpoints.source_mapping import load_source_checkpoint
@@ -20,8 +22,9 @@ from .run_setup import (apply_train_args, build_train_parser, cli_argv, close_lo
                         load_config, setup_run)
 from .train import eval_hook_of, resolve_resume, train_segmentor
 
-#: samples per dataset whose files are opened and checked before training
-DEFAULT_DATA_CHECK_FILES = 8
+#: samples per dataset whose files are decoded and checked in full before training
+#: (config key ``data_check_files``); the others' headers are checked
+DEFAULT_DATA_CHECK_FILES = DEFAULT_FULL_CHECKS
 
 
 def _check_source_checkpoint(cfg):
@@ -36,15 +39,29 @@ def _check_source_checkpoint(cfg):
     return check_file(source, '--source-checkpoint / config key source_checkpoint')
 
 
-def _build_datasets(cfg, logger):
-    """Training set(s) per workflow phase, their first files opened and checked."""
+def _check_eval_metric(cfg, validate):
+    """The metric of periodic evaluation is one the validation set has: a typo
+    would otherwise surface at the first evaluation, thousands of iterations in."""
+    metric = (cfg.get('evaluation') or {}).get('metric')
+    if validate and metric is not None:
+        check_eval_metrics(metric, cfg.data.val, 'evaluation.metric')
+
+
+def _build_datasets(cfg, validate, logger):
+    """Training set(s) per workflow phase, with every file the run will read
+    (the validation set's as well) checked."""
     datasets = [build_dataset(cfg.data.train)]
     if len(cfg.workflow) == 2:
         datasets.append(build_dataset(cfg.data.val))
-    for dataset in datasets:
-        check_dataset_files(dataset,
-                            cfg.get('data_check_files', DEFAULT_DATA_CHECK_FILES))
-    print_log(f'training set: {len(datasets[0])} images', logger)
+    # the evaluation hook builds its own validation set; this one is for the check
+    checked = datasets + ([build_dataset(cfg.data.val, dict(test_mode=True))]
+                          if validate and len(datasets) == 1 else [])
+    start = time.perf_counter()
+    count = sum(check_dataset_inputs(dataset, cfg.get('data_check_files',
+                                                      DEFAULT_DATA_CHECK_FILES))
+                for dataset in checked)
+    print_log(f'training set: {len(datasets[0])} images; the files of {count} '
+              f'samples checked in {time.perf_counter() - start:.1f} s', logger)
     return datasets
 
 
@@ -61,6 +78,21 @@ def _summary(runner, cfg):
         metrics=eval_hook.latest_metrics if eval_hook is not None else None)
 
 
+def log_batch_change(cfg, world_size, logger):
+    """One line when the adaptation's effective batch is not the release's (one GPU,
+    batch 1): the LR is not scaled with it, and the correction's epoch is counted
+    per process. Returns the line, or None."""
+    per_process = cfg.data.get('samples_per_gpu', 1)
+    if world_size * per_process == 1:
+        return None
+    line = (f'{world_size} process(es) x batch {per_process}: effective batch '
+            f'{world_size * per_process}, where the release adapts on one GPU at batch '
+            '1; the LR is not scaled and the correction\'s epoch is counted per '
+            'process (README, "More than one GPU")')
+    logger.warning(line)
+    return line
+
+
 def run_training(args, argv, adaptation):
     """Run one training stage from parsed CLI arguments.
 
@@ -75,6 +107,7 @@ def run_training(args, argv, adaptation):
         ``best_score`` and ``metrics`` (latest evaluation, None without one).
     """
     cfg = apply_train_args(load_config(args), args)
+    _check_eval_metric(cfg, validate=not args.no_validate)
     source = None
     if adaptation:
         source = _check_source_checkpoint(cfg)
@@ -84,14 +117,17 @@ def run_training(args, argv, adaptation):
         configure_correction(cfg, cfg.work_dir)
     stage = 'train' if adaptation else 'pretrain'
     ctx = setup_run(cfg, args, argv, stage)
+    if adaptation:
+        log_batch_change(cfg, ctx.dist.world_size, ctx.logger)
     try:
+        # the data first: a broken file stops the run before the model is built
+        datasets = _build_datasets(cfg, not args.no_validate, ctx.logger)
         model = build_segmentor(cfg.model, train_cfg=cfg.get('train_cfg'),
                                 test_cfg=cfg.get('test_cfg'))
         model.init_weights()
         if source is not None:
             load_source_checkpoint(model, source, logger=ctx.logger)
         ctx.logger.info('parameters:\n' + param_table(model)[1])
-        datasets = _build_datasets(cfg, ctx.logger)
         model.CLASSES = datasets[0].CLASSES
         ctx.meta.update(CLASSES=list(datasets[0].CLASSES),
                         PALETTE=[list(c) for c in datasets[0].PALETTE or []])

@@ -16,6 +16,8 @@ from mmseg.apis import multi_gpu_test, single_gpu_test
 from mmseg.datasets import build_dataset
 from mmseg.models import build_segmentor
 
+from ..datasets.metric_checks import check_eval_metrics
+from ..datasets.validation import check_dataset_inputs
 from ..utils.config_checks import ConfigError, check_dataset_paths, check_file
 from ..utils.distributed import set_norm_layers, wrap_model
 from .checkpoint import load_model_checkpoint
@@ -99,6 +101,8 @@ def run_test(args, argv):
     (metrics/means None without ``--eval``; on ranks > 0 as well)."""
     cfg = load_config(args)
     _check_args(args)
+    if args.eval:
+        check_eval_metrics(args.eval, cfg.data.test, '--eval')
     if args.aug_test:
         _enable_aug_test(cfg)
     cfg.data.test.test_mode = True
@@ -112,6 +116,7 @@ def run_test(args, argv):
     ctx = setup_run(cfg, args, argv, 'test')
     try:
         dataset = build_dataset(cfg.data.test)
+        check_dataset_inputs(dataset)
         loader = build_loader(dataset, loader_settings(cfg.data, 'test'), ctx.dist,
                               train=False)
         model = build_segmentor(cfg.model, train_cfg=None, test_cfg=cfg.get('test_cfg'))

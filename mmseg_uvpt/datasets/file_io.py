@@ -2,7 +2,8 @@
 
 Every PNG or JSON the data tools write goes through a temporary file in the same
 folder followed by ``os.replace``, so an interrupted run never leaves a truncated
-file behind that a re-run would mistake for finished work.
+file behind that a re-run would mistake for finished work. The reads raise a
+``DataFileError`` (``MissingDataFileError`` for a missing file) naming the file.
 """
 import json
 import os
@@ -10,8 +11,11 @@ import os.path as osp
 import uuid
 
 import cv2
+import mmcv
 import numpy as np
 from PIL import Image
+
+from ..utils.data_errors import DataFileError, MissingDataFileError
 
 
 def write_bytes_atomic(path, data):
@@ -65,38 +69,85 @@ def write_json_atomic(path, obj):
     write_bytes_atomic(path, (json.dumps(obj, indent=1) + '\n').encode())
 
 
-def read_image_size(path):
-    """(width, height) of an image, from its header only.
+#: the last 12 bytes of every whole PNG: the IEND chunk (length 0, type, CRC)
+PNG_END = b'\x00\x00\x00\x00IEND\xaeB`\x82'
+
+
+def _png_ends_whole(path):
+    """True when the file ends with the IEND chunk that closes every PNG.
+
+    A truncated PNG (a copy cut short, a full disk) still has a readable header, so
+    PIL's ``Image.open`` accepts it and only the decode in the data loader fails.
+    PIL has no cheap test for this; reading the last 12 bytes is one seek.
+    """
+    with open(path, 'rb') as f:
+        f.seek(0, 2)
+        if f.tell() < len(PNG_END):
+            return False
+        f.seek(-len(PNG_END), 2)
+        return f.read() == PNG_END
+
+
+def read_image_size(path, what='image'):
+    """(width, height) of an image or label file, from its header only; for a PNG,
+    also checks that the file is whole.
+
+    A PNG without IEND at its very end (data after IEND is legal, if rare) is decoded
+    in full before it is refused, so only a truncated or corrupt file fails.
+
+    Args:
+        path (str): the file.
+        what (str): what the file is, for the message ('image', 'label file').
 
     Raises:
-        FileNotFoundError: the file does not exist.
-        ValueError: the file is not a readable image.
+        MissingDataFileError: the file does not exist (a ``FileNotFoundError``).
+        DataFileError: the file is not a readable image (a ``ValueError``).
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'image not found: {path}')
+        raise MissingDataFileError(f'{what} not found: {path}')
     try:
         with Image.open(path) as img:
+            if img.format == 'PNG' and not _png_ends_whole(path):
+                img.load()  # raises for a truncated file
             return img.size
     except Exception as err:  # PIL raises several types for corrupt files
-        raise ValueError(f'cannot read image {path}: {err}') from err
+        raise DataFileError(f'cannot read {what} {path}: {err}') from err
+
+
+def read_image(path):
+    """Decode an image as mmseg's ``LoadImageFromFile`` does (mmcv, BGR).
+
+    Raises:
+        MissingDataFileError: the file does not exist.
+        DataFileError: the file cannot be decoded.
+    """
+    read_image_size(path)  # names a missing or truncated file
+    try:
+        img = mmcv.imread(path)
+    except Exception as err:  # mmcv/cv2 raise several types
+        raise DataFileError(f'cannot read image {path}: {err}') from err
+    if img is None:
+        raise DataFileError(f'cannot read image {path}')
+    return img
 
 
 def read_label_array(path):
     """Decode a single-channel label PNG fully (palette indices for 'P' mode).
 
     Raises:
-        FileNotFoundError: the file does not exist.
-        ValueError: unreadable, truncated, or not a single-channel label map.
+        MissingDataFileError: the file does not exist (a ``FileNotFoundError``).
+        DataFileError: unreadable, truncated, or not a single-channel label map (a
+            ``ValueError``).
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'label file not found: {path}')
+        raise MissingDataFileError(f'label file not found: {path}')
     try:
         with Image.open(path) as img:
             array = np.asarray(img)
     except Exception as err:
-        raise ValueError(f'cannot read label file {path}: {err}') from err
+        raise DataFileError(f'cannot read label file {path}: {err}') from err
     if array.ndim != 2:
-        raise ValueError(
+        raise DataFileError(
             f'label file {path} has shape {array.shape}; expected a '
             'single-channel id map (is it a colour visualisation?)')
     return array

@@ -1,14 +1,20 @@
 """Input validation for the dataset classes and the scripts.
 
-Two levels:
+Three levels:
 
 * cheap checks run by every dataset at construction (:class:`CheckedDatasetMixin`):
   the folders exist, there are images, every image has its label file;
-* :func:`check_dataset_files`, which opens the files (readable image, label of
-  the same size, label values in ``0..C-1`` or the ignore index). Scripts call it
-  explicitly before long work, optionally on the first ``max_files`` samples only.
+* :func:`check_dataset_inputs`, which the stages call before long work: every
+  image and label is opened for its header (size, and a PNG is whole, see
+  :func:`.file_io.read_image_size`) and the first few samples are decoded in full
+  by :func:`check_sample_files` (readable image, label of the same size, label
+  values in ``0..C-1`` or the ignore index; :func:`check_dataset_files` does that
+  for a whole dataset);
+* at run time (:class:`.named_loading.NamedFileLoadingMixin`), a sample that fails
+  to load names its unreadable file.
 
-Every failure is a single ``FileNotFoundError`` or ``ValueError`` naming the path.
+Every failure is a single :class:`DataFileError` (a ``ValueError``) naming the path,
+a :class:`MissingDataFileError` (also a ``FileNotFoundError``) for a missing one.
 """
 import os.path as osp
 
@@ -17,23 +23,28 @@ import numpy as np
 from mmcv.utils import print_log
 
 from mmseg.utils import get_root_logger
+from ..utils.data_errors import DataFileError, MissingDataFileError
 from .conversion import STATS_FILENAME, load_problem_images
-from .file_io import read_label_array
+from .file_io import read_image, read_image_size, read_label_array
+from .named_loading import NamedFileLoadingMixin, sample_paths
+
+#: samples whose files :func:`check_dataset_inputs` decodes in full
+DEFAULT_FULL_CHECKS = 8
 
 
 def check_data_dirs(name, img_dir, ann_dir=None, hint=''):
-    """Raise FileNotFoundError when the image or label folder is missing."""
+    """Raise MissingDataFileError when the image or label folder is missing."""
     if not osp.isdir(img_dir):
-        raise FileNotFoundError(
+        raise MissingDataFileError(
             f'{name}: image folder not found: {img_dir}. See data/README.md.')
     if ann_dir is not None and not osp.isdir(ann_dir):
-        raise FileNotFoundError(
+        raise MissingDataFileError(
             f'{name}: label folder not found: {ann_dir}. {hint}'.rstrip())
 
 
 def check_img_infos(name, img_infos, img_dir, img_suffix, ann_dir=None,
                     hint=''):
-    """Raise FileNotFoundError when no image was found or labels are missing.
+    """Raise MissingDataFileError when no image was found or labels are missing.
 
     Args:
         name (str): dataset name used in the messages.
@@ -44,7 +55,7 @@ def check_img_infos(name, img_infos, img_dir, img_suffix, ann_dir=None,
         hint (str): what to do about missing labels (e.g. run a converter).
     """
     if not img_infos:
-        raise FileNotFoundError(
+        raise MissingDataFileError(
             f'{name}: no images matching *{img_suffix} under {img_dir}')
     if ann_dir is None:
         return
@@ -53,7 +64,7 @@ def check_img_infos(name, img_infos, img_dir, img_suffix, ann_dir=None,
         if not osp.isfile(osp.join(ann_dir, info['ann']['seg_map']))
     ]
     if missing:
-        raise FileNotFoundError(
+        raise MissingDataFileError(
             f'{name}: {len(missing)} of {len(img_infos)} images have no label '
             f'file in {ann_dir}; first missing: {missing[0]}. {hint}'.rstrip())
 
@@ -79,37 +90,54 @@ def drop_reported_images(name, img_infos, img_dir, data_root):
 
 
 def check_label_values(path, label, num_classes, ignore_index=255):
-    """Raise ValueError when ``label`` has values outside 0..C-1 and ignore."""
+    """Raise DataFileError when ``label`` has values outside 0..C-1 and ignore."""
     values = np.unique(label)
     bad = values[(values >= num_classes) & (values != ignore_index)]
     if bad.size:
-        raise ValueError(
+        raise DataFileError(
             f'label file {path} has values {bad.tolist()[:10]} outside the '
             f'class set 0..{num_classes - 1} (+{ignore_index} = ignore); was '
             'it converted to train ids?')
 
 
+def _check_same_size(img_path, img_wh, label_path, label_wh):
+    if tuple(label_wh) != tuple(img_wh):
+        raise DataFileError(
+            f'label {label_path} is {label_wh[0]}x{label_wh[1]} but '
+            f'image {img_path} is {img_wh[0]}x{img_wh[1]} (WxH)')
+
+
 def check_sample_files(img_path, label_path=None, num_classes=19,
                        ignore_index=255):
-    """Open one image (and label) and check readability, size and values."""
-    try:
-        img = mmcv.imread(img_path)
-    except Exception as err:  # mmcv/cv2 raise several types
-        raise ValueError(f'cannot read image {img_path}: {err}') from err
-    if img is None:
-        raise ValueError(f'cannot read image {img_path}')
+    """Decode one image (and label) and check readability, size and values."""
+    img = read_image(img_path)
     if label_path is None:
         return
     label = read_label_array(label_path)
-    if label.shape != img.shape[:2]:
-        raise ValueError(
-            f'label {label_path} is {label.shape[1]}x{label.shape[0]} but '
-            f'image {img_path} is {img.shape[1]}x{img.shape[0]} (WxH)')
+    _check_same_size(img_path, img.shape[1::-1], label_path, label.shape[::-1])
     check_label_values(label_path, label, num_classes, ignore_index)
 
 
+def check_sample_readable(img_path, label_path=None):
+    """Open one image (and label) for its header: both readable and whole, and of
+    one size. A fraction of a millisecond a file (tools/benchmark_input_checks.py)."""
+    img_wh = read_image_size(img_path)
+    if label_path is not None:
+        _check_same_size(img_path, img_wh, label_path,
+                         read_image_size(label_path, 'label file'))
+
+
+def leaf_datasets(dataset):
+    """The datasets inside mmseg's wrappers (``ConcatDataset``, ``RepeatDataset``)."""
+    if hasattr(dataset, 'datasets'):
+        return [leaf for sub in dataset.datasets for leaf in leaf_datasets(sub)]
+    if hasattr(dataset, 'dataset'):
+        return leaf_datasets(dataset.dataset)
+    return [dataset]
+
+
 def check_dataset_files(dataset, max_files=None):
-    """Open the files of an mmseg dataset and check every sample.
+    """Decode the files of an mmseg dataset and check every sample.
 
     Args:
         dataset (CustomDataset): a built dataset (labels checked when it has
@@ -117,22 +145,51 @@ def check_dataset_files(dataset, max_files=None):
         max_files (int | None): check only the first ``max_files`` samples.
 
     Raises:
-        ValueError: unreadable image/label, size mismatch or bad label values,
+        DataFileError: unreadable image/label, size mismatch or bad label values,
             naming the file.
     """
-    infos = dataset.img_infos[:max_files]
+    indices = range(len(dataset.img_infos))[:max_files]
     num_classes = len(dataset.CLASSES)
-    for info in mmcv.track_iter_progress(infos) if len(infos) > 100 else infos:
-        label = None
-        if dataset.ann_dir is not None and 'ann' in info:
-            label = osp.join(dataset.ann_dir, info['ann']['seg_map'])
-        check_sample_files(
-            osp.join(dataset.img_dir, info['filename']), label, num_classes,
-            dataset.ignore_index)
+    for index in mmcv.track_iter_progress(indices) if len(indices) > 100 else indices:
+        check_sample_files(*sample_paths(dataset, index), num_classes,
+                           dataset.ignore_index)
 
 
-class CheckedDatasetMixin:
-    """Adds the cheap construction-time checks to an mmseg dataset class.
+def check_dataset_inputs(dataset, full_checks=DEFAULT_FULL_CHECKS, indices=None):
+    """Check every file a run will read, before the run: the first ``full_checks``
+    samples decoded in full (:func:`check_sample_files`), the others cheaply
+    (:func:`check_sample_readable`).
+
+    Args:
+        dataset (Dataset): a built mmseg dataset, or a wrapper of several.
+        full_checks (int): samples of each dataset decoded in full.
+        indices (Sequence[int] | None): the samples the run will read (of a
+            dataset that is no wrapper); None for all.
+
+    Returns:
+        int: the number of samples checked.
+
+    Raises:
+        DataFileError: the first file that is unreadable, truncated, or does not
+            fit its sample, naming it.
+    """
+    count = 0
+    for leaf in leaf_datasets(dataset):
+        wanted = range(len(leaf.img_infos)) if indices is None else indices
+        for position, index in enumerate(wanted):
+            paths = sample_paths(leaf, index)
+            if position < full_checks:
+                check_sample_files(*paths, len(leaf.CLASSES), leaf.ignore_index)
+            else:
+                check_sample_readable(*paths)
+        count += len(wanted)
+    return count
+
+
+class CheckedDatasetMixin(NamedFileLoadingMixin):
+    """Adds the cheap construction-time checks to an mmseg dataset class, and makes
+    a sample that fails to load name its unreadable file
+    (:class:`.named_loading.NamedFileLoadingMixin`).
 
     Put it before the mmseg base class. ``MISSING_LABEL_HINT`` tells the user what
     to do when labels are missing (usually: run the converter).

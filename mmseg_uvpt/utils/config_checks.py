@@ -90,19 +90,19 @@ def check_cfg_options(cfg, options):
             parents.append(part)
 
 
-def _dataset_cfgs(dataset_cfg, key):
+def leaf_dataset_cfgs(dataset_cfg, key):
     """Yield ``(dotted key, leaf dataset cfg)`` through lists and dataset wrappers
     (``ConcatDataset.datasets``, ``RepeatDataset.dataset``)."""
     if isinstance(dataset_cfg, (list, tuple)):
         for i, sub in enumerate(dataset_cfg):
-            yield from _dataset_cfgs(sub, f'{key}.{i}')
+            yield from leaf_dataset_cfgs(sub, f'{key}.{i}')
         return
     if not isinstance(dataset_cfg, dict):
         return
     if 'datasets' in dataset_cfg:
-        yield from _dataset_cfgs(dataset_cfg['datasets'], f'{key}.datasets')
+        yield from leaf_dataset_cfgs(dataset_cfg['datasets'], f'{key}.datasets')
     elif 'dataset' in dataset_cfg:
-        yield from _dataset_cfgs(dataset_cfg['dataset'], f'{key}.dataset')
+        yield from leaf_dataset_cfgs(dataset_cfg['dataset'], f'{key}.dataset')
     else:
         yield key, dataset_cfg
 
@@ -133,7 +133,7 @@ def check_dataset_paths(cfg, splits, need_labels=True):
     for split in splits:
         if split not in cfg.data:
             raise ConfigError(f'data.{split}: the config defines no {split} dataset')
-        for key, ds in _dataset_cfgs(cfg.data[split], f'data.{split}'):
+        for key, ds in leaf_dataset_cfgs(cfg.data[split], f'data.{split}'):
             root = ds.get('data_root')
             if root is not None and not osp.isdir(root):
                 raise ConfigError(f'{key}.data_root: folder {root} does not exist')
