@@ -71,9 +71,13 @@ def test_paper_config_has_the_release_training_settings(name):
     assert backbone.frozen_drop_path is True
     assert backbone.prompt_cfg.drop_path_rate is None   # None: the backbone's
     # losses: weights, threshold, the consistency averaged over all pixels
-    assert (model.entropy_weight, model.pred_consistency_weight, model.conf_threshold,
-            model.prompt_consistency_weight) == (0.005, 1.0, 0.8, 0.001)
-    assert model.pred_consistency_average == 'all'
+    assert model.decode_head.loss_decode == dict(type='SelfTrainingLoss',
+                                                 entropy_weight=0.005)
+    assert model.loss_pred_consistency == dict(
+        type='PredictionConsistencyLoss', conf_threshold=0.8, loss_weight=1.0,
+        average_over='all')
+    assert model.loss_prompt_consistency == dict(type='PromptConsistencyLoss',
+                                                 loss_weight=0.001, clamp=True)
     assert model.scales == (1.0, 0.5, 2.0) and model.train_align_corners is True
     # the paper's model (the release differs here; configs/uvpt/release/)
     assert backbone.prompt_cfg.prompt_handover == 'updated'

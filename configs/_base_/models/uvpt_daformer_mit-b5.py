@@ -6,8 +6,13 @@
 _base_ = ['./daformer_mit-b5.py']
 model = dict(
     type='UVPTSegmentor',
-    prompt_consistency_clamp=True,
-    pred_consistency_average='all',
+    decode_head=dict(loss_decode=dict(
+        _delete_=True, type='SelfTrainingLoss', entropy_weight=0.005)),
+    loss_pred_consistency=dict(
+        type='PredictionConsistencyLoss', conf_threshold=0.8, loss_weight=1.0,
+        average_over='all'),
+    loss_prompt_consistency=dict(
+        type='PromptConsistencyLoss', loss_weight=0.001, clamp=True),
     amp_dtype=None,
     backbone=dict(
         type='MiTPrompt',

@@ -5,13 +5,16 @@
 _base_ = ['./daformer_swin-b.py']
 model = dict(
     type='UVPTSegmentor',
+    # the three losses (docs/method.md §4); each may be any registered loss
+    decode_head=dict(loss_decode=dict(  # self-training, on the 1x logits
+        _delete_=True, type='SelfTrainingLoss', entropy_weight=0.005)),
+    loss_pred_consistency=dict(
+        type='PredictionConsistencyLoss', conf_threshold=0.8, loss_weight=1.0,
+        average_over='all'),     # 'confident': over the confident pixels only
+    loss_prompt_consistency=dict(
+        type='PromptConsistencyLoss', loss_weight=0.001,
+        clamp=True),             # the reference release's clamp; False: no clamp
     scales=(1.0, 0.5, 2.0),
-    entropy_weight=0.005,
-    pred_consistency_weight=1.0,
-    conf_threshold=0.8,
-    pred_consistency_average='all',  # 'confident': over the confident pixels only
-    prompt_consistency_weight=0.001,
-    prompt_consistency_clamp=True,   # the reference release's clamp; False: no clamp
     train_align_corners=True,
     amp_dtype=None,                  # 'bfloat16': autocast for the forward passes
     backbone=dict(

@@ -40,9 +40,12 @@ class SelfTrainingLoss(nn.Module):
         self.entropy_weight = entropy_weight
         self.ignore_index = ignore_index
 
-    def forward(self, logits, label):
-        if (label != self.ignore_index).any():
-            lovasz = self.lovasz(logits, label, ignore_index=self.ignore_index)
+    def forward(self, logits, label, ignore_index=None):
+        """``ignore_index`` overrides the constructor's (the segmentor passes the
+        decode head's, as mmseg's heads do with their losses)."""
+        ignore_index = self.ignore_index if ignore_index is None else ignore_index
+        if (label != ignore_index).any():
+            lovasz = self.lovasz(logits, label, ignore_index=ignore_index)
         else:
             # mmseg returns an empty tensor when every pixel is ignored; keep a
             # differentiable zero scalar instead

@@ -21,6 +21,11 @@ from mmseg.models.segmentors import EncoderDecoder
 from ..losses import mix_probabilities
 
 _AMP_DTYPES = {None: None, 'bfloat16': torch.bfloat16}
+#: the reference release's consistency losses (docs/method.md §4)
+DEFAULT_PRED_CONSISTENCY = dict(type='PredictionConsistencyLoss', conf_threshold=0.8,
+                                loss_weight=1.0, average_over='all')
+DEFAULT_PROMPT_CONSISTENCY = dict(type='PromptConsistencyLoss', loss_weight=0.001,
+                                  clamp=True)
 
 
 def _num_backbone_stages(backbone):
@@ -40,19 +45,24 @@ class UVPTSegmentor(EncoderDecoder):
     Args:
         backbone (dict): a prompted backbone with ``forward_with_injected(x)``
             returning ``(outs, injected)`` (e.g. SwinPrompt, MiTPrompt).
-        decode_head (dict): e.g. DAFormerHead.
+        decode_head (dict): e.g. DAFormerHead. Its ``loss_decode`` is the self-training
+            loss on the 1x logits and the (pseudo-)label, called as
+            ``loss(logits, label, ignore_index=...)``; it returns a loss tensor or a
+            dict of them (the paper's ``SelfTrainingLoss``: Lovász-softmax and
+            entropy). mmseg's own losses (e.g. ``CrossEntropyLoss``) fit too; a list
+            of losses adds them all, as mmseg's decode heads do.
+        loss_pred_consistency (dict): the loss across the scales' predictions,
+            called as ``loss(logits_per_scale, label, pred_mix_logits)``; its
+            ``ignore_index`` defaults to the head's. Default:
+            ``PredictionConsistencyLoss`` with ``conf_threshold=0.8``,
+            ``loss_weight=1.0``, ``average_over='all'`` (the release).
+        loss_prompt_consistency (dict): the per-stage loss across the scales'
+            injected features, called as ``loss(injected_per_scale,
+            prompt_mix_logits)``; its ``align_corners`` defaults to
+            ``train_align_corners``. Default: ``PromptConsistencyLoss`` with
+            ``loss_weight=0.001`` and the release's ``clamp=True``.
         scales (Sequence[float]): input scales of the passes; the first must be 1.0.
             Default: (1.0, 0.5, 2.0).
-        entropy_weight (float): of the self-training entropy term. Default: 0.005.
-        pred_consistency_weight (float): Default: 1.0.
-        conf_threshold (float): mixture confidence for a pixel to count in the
-            prediction consistency. Default: 0.8.
-        pred_consistency_average (str): divisor of the prediction consistency's
-            masked sum: ``'all'`` pixels of the batch (the reference release) or the
-            ``'confident'`` ones. Default: 'all'.
-        prompt_consistency_weight (float): per stage. Default: 0.001.
-        prompt_consistency_clamp (bool): clamp injected features to [1e-3, 1-1e-3]
-            before the prompt consistency, as the reference release does. Default: True.
         train_align_corners (bool): ``align_corners`` of the bilinear resizes of the
             training passes (image rescaling, logits to the label size, injected
             features to the 1× size); True as in the reference release. Inference
@@ -67,13 +77,9 @@ class UVPTSegmentor(EncoderDecoder):
     def __init__(self,
                  backbone,
                  decode_head,
+                 loss_pred_consistency=None,
+                 loss_prompt_consistency=None,
                  scales=(1.0, 0.5, 2.0),
-                 entropy_weight=0.005,
-                 pred_consistency_weight=1.0,
-                 conf_threshold=0.8,
-                 pred_consistency_average='all',
-                 prompt_consistency_weight=0.001,
-                 prompt_consistency_clamp=True,
                  train_align_corners=True,
                  amp_dtype=None,
                  num_prompt_stages=None,
@@ -103,17 +109,14 @@ class UVPTSegmentor(EncoderDecoder):
         self.amp_dtype = _AMP_DTYPES[amp_dtype]
         if num_prompt_stages is None:
             num_prompt_stages = _num_backbone_stages(self.backbone)
-        ignore_index = self.decode_head.ignore_index
-        self.self_training_loss = builder.build_loss(dict(
-            type='SelfTrainingLoss', entropy_weight=entropy_weight,
-            ignore_index=ignore_index))
-        self.pred_consistency_loss = builder.build_loss(dict(
-            type='PredictionConsistencyLoss', conf_threshold=conf_threshold,
-            loss_weight=pred_consistency_weight, ignore_index=ignore_index,
-            average_over=pred_consistency_average))
-        self.prompt_consistency_loss = builder.build_loss(dict(
-            type='PromptConsistencyLoss', loss_weight=prompt_consistency_weight,
-            clamp=prompt_consistency_clamp, align_corners=train_align_corners))
+        pred_cfg = dict(DEFAULT_PRED_CONSISTENCY if loss_pred_consistency is None
+                        else loss_pred_consistency)
+        pred_cfg.setdefault('ignore_index', self.decode_head.ignore_index)
+        self.pred_consistency_loss = builder.build_loss(pred_cfg)
+        prompt_cfg = dict(DEFAULT_PROMPT_CONSISTENCY if loss_prompt_consistency is None
+                          else loss_prompt_consistency)
+        prompt_cfg.setdefault('align_corners', train_align_corners)
+        self.prompt_consistency_loss = builder.build_loss(prompt_cfg)
         # Equal logits = equal initial weights. Real parameters (the reference kept the
         # prompt ones in a Python list). Note: equal weights are a stationary point of
         # both consistency losses (the mean minimises Σ KL(p_k‖m) and Σ‖f_k − m‖²), so
@@ -168,7 +171,7 @@ class UVPTSegmentor(EncoderDecoder):
         if any(len(inj) != self.prompt_mix_logits.shape[0] for inj in injected):
             raise ValueError(f'UVPTSegmentor: backbone gave {len(injected[0])} injected '
                              f'maps, expected {self.prompt_mix_logits.shape[0]}')
-        losses = dict(self.self_training_loss(logits[0], label))
+        losses = self.self_training_losses(logits[0], label)
         losses['loss_pred_consistency'] = self.pred_consistency_loss(
             logits, label, self.pred_mix_logits)
         losses['loss_prompt_consistency'] = self.prompt_consistency_loss(
@@ -180,6 +183,20 @@ class UVPTSegmentor(EncoderDecoder):
         if not return_correction:
             return losses
         return losses, self._correction([p[2] for p in passes], label, img_metas)
+
+    def self_training_losses(self, logits, label):
+        """The decode head's ``loss_decode`` on the 1x logits, as a dict of losses."""
+        losses = {}
+        loss_fns = self.decode_head.loss_decode
+        if not isinstance(loss_fns, nn.ModuleList):
+            loss_fns = [loss_fns]
+        for loss_fn in loss_fns:
+            out = loss_fn(logits, label, ignore_index=self.decode_head.ignore_index)
+            if not isinstance(out, dict):
+                out = {loss_fn.loss_name: out}
+            for name, value in out.items():
+                losses[name] = losses[name] + value if name in losses else value
+        return losses
 
     @torch.no_grad()
     def _correction(self, logits, label, img_metas):
