@@ -17,10 +17,11 @@ import platform
 import subprocess
 import sys
 
-# the toy demo on the 2-core CPU machine (README "Two commands", torch 2.14.1, seed 0):
-# source-only 14.99, Uni-UVPT 17.32 mIoU. A GPU run (other kernels, cuDNN, bf16
+# the toy demo on 2-core CPU machines (README "Two commands", torch 2.14.1, seed 0):
+# source-only about 15.0, Uni-UVPT about 17.4 mIoU (17.32 on an AMD machine, 17.42 on
+# an Intel AVX-512 one: other kernels round differently). A GPU run (cuDNN, bf16
 # adaptation) takes another trajectory; 5 points is the range its mIoU must fall in.
-TOY_CPU_UVPT_MIOU = 17.32
+TOY_CPU_UVPT_MIOU = 17.4
 TOY_TOLERANCE = 5.0
 BAD = ('fail', 'timeout')
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
