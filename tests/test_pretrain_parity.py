@@ -446,3 +446,15 @@ def test_published_style_files_convert_and_load(tmp_path):
     with pytest.raises(CheckpointError, match='state_dict_ghiasi'):
         convert_style_augmentation_files(files['predictor'], files['predictor'],
                                          files['embeddings'], str(out))
+
+
+def test_snow_zoom_samples_corner_to_corner_as_imagenet_c():
+    """ImageNet-C's clipped_zoom (scipy, order 1): zooming the central [0, 3] by 2
+    samples it at 0, 1/3, 2/3 and 1, giving 0, 1, 2, 3 (OpenCV's half-pixel resize
+    gives 0, 0.75, 2.25, 3)."""
+    from mmseg_uvpt.augmentations.custom_albu import central_zoom
+    layer = np.zeros((4, 4), np.float32)
+    layer[1:3, 1:3] = [[0.0, 3.0], [0.0, 3.0]]  # the central half
+    out = central_zoom(layer, 2)
+    assert out.shape == (4, 4)
+    assert np.allclose(out, np.tile([0.0, 1.0, 2.0, 3.0], (4, 1)), atol=1e-6)
