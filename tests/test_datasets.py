@@ -12,7 +12,7 @@ import mmseg_uvpt  # noqa: F401  (registers the datasets)
 from mmseg_uvpt.datasets import (SYNTHIA_13_CLASSES, SYNTHIA_16_CLASSES,
                                  check_dataset_files, pseudo_label_paths,
                                  resolve_eval_subsets)
-from mmseg_uvpt.datasets.toy import generate_toy_data
+from mmseg_uvpt.toy_benchmark import generate_toy_data
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),

@@ -23,13 +23,15 @@ ALLOWED = {
     'utils': {'checkpoints'},
     'ops': _LOW,
     'datasets': _LOW | {'ops'},
+    'toy_benchmark': _LOW | {'datasets'},
     'augmentations': _LOW | {'ops', 'datasets'},
     'models': _LOW | {'ops', 'datasets', 'augmentations'},
     'correction': _LOW | {'ops', 'datasets', 'models'},
     'benchmark': _LOW | {'ops', 'datasets', 'models', 'correction'},
-    'apis': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction'},
+    'apis': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction',
+                    'toy_benchmark'},
     'launch': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction',
-                      'apis'},
+                      'apis', 'toy_benchmark'},
 }
 
 

@@ -26,7 +26,7 @@ import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis import pretrain_main, train_main
 from mmseg_uvpt.augmentations import write_random_weights
 from mmseg_uvpt.datasets import pseudo_label_paths
-from mmseg_uvpt.datasets.toy.generate import generate_toy_data
+from mmseg_uvpt.toy_benchmark.generate import generate_toy_data
 from mmseg_uvpt.checkpoints import load_checkpoint_file
 from test_apis_support import (REPO, SimulatedKill, dump_config, run_config,
                                save_source_checkpoint, train_pipeline, uvpt_models,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmseg_uvpt.datasets.toy import (MARKER_NAME, generate_toy_data,
+from mmseg_uvpt.toy_benchmark import (MARKER_NAME, generate_toy_data,
                                      render_sample, sample_paths)
 
 TOOL = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',

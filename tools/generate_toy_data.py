@@ -8,7 +8,7 @@ A finished set with the same parameters is left alone. See data/README.md.
 import argparse
 import sys
 
-from mmseg_uvpt.datasets.toy import generate_toy_data
+from mmseg_uvpt.toy_benchmark import generate_toy_data
 
 
 def parse_args(argv):

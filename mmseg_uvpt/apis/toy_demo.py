@@ -112,7 +112,7 @@ def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_optio
     """
     from mmseg.models import build_segmentor
 
-    from ..datasets.toy import generate_toy_data
+    from ..toy_benchmark import generate_toy_data
     from ..utils.param_report import param_table
     from .pseudo_label import generate_pseudo_labels
     from .stages import pretrain_main, train_main

@@ -6,7 +6,7 @@ tree's trunk is 'vegetation'), so the labels follow Cityscapes' conventions.
 """
 import numpy as np
 
-from ..label_ids import cityscapes_name_to_id
+from ..datasets.label_ids import cityscapes_name_to_id
 from .canvas import GROUND_DEPTH
 
 CLASS_ID = cityscapes_name_to_id()

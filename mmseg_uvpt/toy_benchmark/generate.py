@@ -16,10 +16,10 @@ import shutil
 import mmcv
 import numpy as np
 
-from ..conversion import (cityscapes_jobs, gta_jobs, read_cityscapes_ids,
+from ..datasets.conversion import (cityscapes_jobs, gta_jobs, read_cityscapes_ids,
                           run_conversion)
-from ..file_io import write_json_atomic, write_png_atomic
-from ..label_ids import cityscapes_id_to_train_id
+from ..datasets.file_io import write_json_atomic, write_png_atomic
+from ..datasets.label_ids import cityscapes_id_to_train_id
 from .domains import DOMAINS
 from .render import render
 from .scene import StreetScene
