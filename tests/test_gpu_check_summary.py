@@ -46,7 +46,7 @@ def test_all_parts_pass_and_the_files(tmp_path):
     assert rc == 0
     report = json.loads((tmp_path / 'summary.json').read_text())
     parts = {p['part']: p for p in report['parts']}
-    assert parts['toy']['note'] == 'mIoU 19.50 (source-only 15.00; CPU run 17.40)'
+    assert parts['toy']['note'] == 'mIoU 19.50 (source-only 15.00; CPU run 17.30)'
     assert parts['benchmark']['note'] == '2 of 2 cases measured'
     assert parts['gpu_tests']['note'] == '5 passed in 3.1s'
     assert report['toy']['uvpt_miou'] == 19.5 and report['seconds'] == 440

@@ -18,10 +18,10 @@ import subprocess
 import sys
 
 # the toy demo on 2-core CPU machines (README "Two commands", torch 2.14.1, seed 0):
-# source-only about 15.0, Uni-UVPT about 17.4 mIoU (17.32 on an AMD machine, 17.42 on
-# an Intel AVX-512 one: other kernels round differently). A GPU run (cuDNN, bf16
-# adaptation) takes another trajectory; 5 points is the range its mIoU must fall in.
-TOY_CPU_UVPT_MIOU = 17.4
+# source-only about 15.0, Uni-UVPT about 17.3 mIoU (17.22 and 17.32 on AMD machines,
+# 17.42 on an Intel AVX-512 one: other kernels round differently). A GPU run (cuDNN,
+# bf16 adaptation) takes another trajectory; 5 points is the range its mIoU must fall in.
+TOY_CPU_UVPT_MIOU = 17.3
 TOY_TOLERANCE = 5.0
 BAD = ('fail', 'timeout')
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
