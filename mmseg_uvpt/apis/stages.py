@@ -48,21 +48,21 @@ def _check_eval_metric(cfg, validate):
 
 
 def _build_datasets(cfg, validate, logger):
-    """Training set(s) per workflow phase, with every file the run will read
-    (the validation set's as well) checked."""
+    """Training set(s) per workflow phase and, with ``validate``, the validation set
+    of the evaluation hook (test mode; else None), with every file the run will read
+    checked."""
     datasets = [build_dataset(cfg.data.train)]
     if len(cfg.workflow) == 2:
         datasets.append(build_dataset(cfg.data.val))
-    # the evaluation hook builds its own validation set; this one is for the check
-    checked = datasets + ([build_dataset(cfg.data.val, dict(test_mode=True))]
-                          if validate and len(datasets) == 1 else [])
+    val_dataset = build_dataset(cfg.data.val, dict(test_mode=True)) if validate else None
+    checked = datasets + ([val_dataset] if validate and len(datasets) == 1 else [])
     start = time.perf_counter()
     count = sum(check_dataset_inputs(dataset, cfg.get('data_check_files',
                                                       DEFAULT_DATA_CHECK_FILES))
                 for dataset in checked)
     print_log(f'training set: {len(datasets[0])} images; the files of {count} '
               f'samples checked in {time.perf_counter() - start:.1f} s', logger)
-    return datasets
+    return datasets, val_dataset
 
 
 def _summary(runner, cfg):
@@ -121,7 +121,7 @@ def run_training(args, argv, adaptation):
         log_batch_change(cfg, ctx.dist.world_size, ctx.logger)
     try:
         # the data first: a broken file stops the run before the model is built
-        datasets = _build_datasets(cfg, not args.no_validate, ctx.logger)
+        datasets, val_dataset = _build_datasets(cfg, not args.no_validate, ctx.logger)
         model = build_segmentor(cfg.model, train_cfg=cfg.get('train_cfg'),
                                 test_cfg=cfg.get('test_cfg'))
         model.init_weights()
@@ -133,7 +133,8 @@ def run_training(args, argv, adaptation):
                         PALETTE=[list(c) for c in datasets[0].PALETTE or []])
         runner = train_segmentor(model, datasets, cfg, ctx.dist,
                                  validate=not args.no_validate, timestamp=ctx.timestamp,
-                                 meta=ctx.meta, logger=ctx.logger)
+                                 meta=ctx.meta, logger=ctx.logger,
+                                 val_dataset=val_dataset)
         return _summary(runner, cfg)
     finally:
         close_logger()

@@ -56,10 +56,12 @@ def optimizer_settings(cfg):
     return optimizer
 
 
-def build_eval_hook(cfg, info):
+def build_eval_hook(cfg, info, dataset=None):
     """Evaluation on ``cfg.data.val`` every ``evaluation.interval`` iterations,
-    keeping the best checkpoint by ``evaluation.save_best`` (default ``mIoU``)."""
-    dataset = build_dataset(cfg.data.val, dict(test_mode=True))
+    keeping the best checkpoint by ``evaluation.save_best`` (default ``mIoU``).
+    ``dataset``: that validation set already built (test mode), if the caller has it."""
+    if dataset is None:
+        dataset = build_dataset(cfg.data.val, dict(test_mode=True))
     loader = build_loader(dataset, loader_settings(cfg.data, 'val'), info, train=False)
     eval_cfg = dict(copy.deepcopy(cfg.get('evaluation', {})))
     eval_cfg['by_epoch'] = False
@@ -80,7 +82,7 @@ def _close_writers(runner):
 
 
 def train_segmentor(model, datasets, cfg, info, validate=True, timestamp=None,
-                    meta=None, logger=None):
+                    meta=None, logger=None, val_dataset=None):
     """Train ``model`` on ``datasets`` as configured.
 
     Args:
@@ -97,6 +99,8 @@ def train_segmentor(model, datasets, cfg, info, validate=True, timestamp=None,
         timestamp (str | None): names the JSON log.
         meta (dict | None): stored in every checkpoint.
         logger (logging.Logger | None): the run's logger.
+        val_dataset (Dataset | None): ``cfg.data.val`` built in test mode, if the
+            caller already has it (built here otherwise).
 
     Returns:
         UVPTIterBasedRunner: the runner after the run (its eval hook, if any, holds
@@ -121,7 +125,7 @@ def train_segmentor(model, datasets, cfg, info, validate=True, timestamp=None,
         custom_hooks_config=copy.deepcopy(cfg.get('custom_hooks')))
     runner.register_hook(NonFiniteLossHook(), priority='HIGH')
     if validate:
-        runner.register_hook(build_eval_hook(cfg, info), priority='LOW')
+        runner.register_hook(build_eval_hook(cfg, info, val_dataset), priority='LOW')
 
     resume_from = resolve_resume(cfg)
     if resume_from:
