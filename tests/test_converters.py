@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 import mmseg_uvpt  # noqa: F401  (registers the datasets)
-from mmseg_uvpt.datasets import GTADataset, write_png_atomic
+from mmseg_uvpt.datasets import GTADataset
+from mmseg_uvpt.utils.atomic_write import write_png_atomic
 
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
                  'convert_datasets')

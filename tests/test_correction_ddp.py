@@ -12,8 +12,8 @@ from mmcv.parallel import DataContainer
 from mmcv.runner import CheckpointHook
 
 from mmseg_uvpt.correction import AdaptiveCorrectionHook
-from mmseg_uvpt.correction.threshold import class_prob_histogram
-from mmseg_uvpt.datasets.file_io import write_png_atomic
+from mmseg_uvpt.correction.prob_histogram import class_prob_histogram
+from mmseg_uvpt.utils.atomic_write import write_png_atomic
 
 # (image, class predicted everywhere) per iteration and rank; iteration 2 gives
 # image b to both ranks, as DistributedSampler does when it pads an epoch

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
+from mmseg_uvpt.correction.frames import (crop_to_full, full_to_sample, resized_shape,
+                                          sample_to_crop)
 from mmseg_uvpt.correction.iou_queue import IoUQueue, intersection_union
-from mmseg_uvpt.correction.pixel_update import (crop_to_full, full_to_sample,
-                                                resized_shape, sample_to_crop)
-from mmseg_uvpt.correction.threshold import (NO_PREDICTION, class_prob_histogram,
-                                             quantile_bins, quantise_prob)
+from mmseg_uvpt.correction.label_update import correct_label
+from mmseg_uvpt.correction.prob_histogram import (class_prob_histogram, quantile_bins,
+                                                  quantise_prob)
+from mmseg_uvpt.correction.store_format import NO_PREDICTION
 from mmseg_uvpt.correction.trigger import should_trigger, slope_change
-from mmseg_uvpt.datasets.label_correction import correct_label
 
 
 # --- intersection / union and the queue -------------------------------------------

@@ -18,9 +18,9 @@ from mmseg.datasets.pipelines import Compose
 
 from mmseg_uvpt.correction import AdaptiveCorrectionHook, StoreWriteError
 from mmseg_uvpt.correction import label_store as label_store_module
-from mmseg_uvpt.correction.pixel_update import crop_to_full, full_to_sample
-from mmseg_uvpt.correction.threshold import class_prob_histogram, quantise_prob
-from mmseg_uvpt.datasets.file_io import write_png_atomic
+from mmseg_uvpt.correction.frames import crop_to_full, full_to_sample
+from mmseg_uvpt.correction.prob_histogram import class_prob_histogram, quantise_prob
+from mmseg_uvpt.utils.atomic_write import write_png_atomic
 
 H, W = 16, 24  # resized training resolution (originals are twice that)
 CROP = (12, 18)  # 216 pixels

@@ -6,9 +6,9 @@ import torch
 
 from mmseg_uvpt.correction import controller as controller_module
 from mmseg_uvpt.correction.controller import CorrectionController
-from mmseg_uvpt.datasets.label_correction import (Prediction, correct_with_prediction,
-                                                  decode_prediction, encode_prediction,
-                                                  read_prediction_file)
+from mmseg_uvpt.correction.label_update import correct_with_prediction
+from mmseg_uvpt.correction.store_format import (Prediction, decode_prediction,
+                                                encode_prediction, read_prediction_file)
 
 
 def test_prediction_file_round_trips_exactly_and_names_a_bad_file(tmp_path):

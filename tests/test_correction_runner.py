@@ -14,8 +14,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from mmseg_uvpt.apis.runner import UVPTIterBasedRunner
 from mmseg_uvpt.correction import AdaptiveCorrectionHook
-from mmseg_uvpt.datasets.file_io import write_png_atomic
-from mmseg_uvpt.datasets.pipelines import LoadCorrectedAnnotations
+from mmseg_uvpt.utils.atomic_write import write_png_atomic
+from mmseg_uvpt.correction import LoadCorrectedAnnotations
 from mmseg_uvpt.checkpoints import load_checkpoint_file
 
 H, W = 6, 8

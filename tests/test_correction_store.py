@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmseg_uvpt.correction.label_store import LabelStore
-from mmseg_uvpt.datasets.label_correction import Prediction
+from mmseg_uvpt.correction.store_format import Prediction
 
 
 def _files(folder):

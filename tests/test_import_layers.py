@@ -26,7 +26,7 @@ ALLOWED = {
     'toy_benchmark': _LOW | {'datasets'},
     'augmentations': _LOW | {'ops', 'datasets'},
     'models': _LOW | {'ops', 'datasets', 'augmentations'},
-    'correction': _LOW | {'ops', 'datasets', 'models'},
+    'correction': _LOW | {'datasets'},
     'benchmark': _LOW | {'ops', 'datasets', 'models', 'correction'},
     'apis': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction',
                     'toy_benchmark'},

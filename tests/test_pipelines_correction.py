@@ -9,8 +9,8 @@ from mmseg.datasets.pipelines import Compose
 
 from mmseg_uvpt.correction import configure_correction
 from mmseg_uvpt.correction.label_store import LabelStore
-from mmseg_uvpt.correction.pixel_update import crop_to_full, resized_shape
-from mmseg_uvpt.datasets.file_io import write_png_atomic
+from mmseg_uvpt.correction.frames import crop_to_full, resized_shape
+from mmseg_uvpt.utils.atomic_write import write_png_atomic
 from mmseg_uvpt.datasets.pipelines import RandomCropWithBox
 
 META_KEYS = ('filename', 'ori_filename', 'ori_shape', 'img_shape', 'pad_shape',

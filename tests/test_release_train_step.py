@@ -453,6 +453,6 @@ def test_correction_matches(step):
         (ref['pred'] != CONFIDENT_CLASS).any()
     # the release stores the max of the mixture clamped to [1e-3, 0.999], the project
     # the unclamped max (its threshold histogram puts 0.999 and 1.0 in the same bin,
-    # mmseg_uvpt/correction/threshold.py): equal once clamped, and the clamp acts here
+    # mmseg_uvpt/correction/prob_histogram.py): equal once clamped, and the clamp acts here
     assert (prob > 1 - CLAMP).any()
     assert (prob.double().clamp(max=1 - CLAMP) - ref['prob']).abs().max() < 5e-6

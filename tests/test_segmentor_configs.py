@@ -14,7 +14,7 @@ import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.models.adapters import PromptAdapter
 from mmseg_uvpt.models.backbones import presets
 from mmseg_uvpt.utils.param_report import param_table
-from mmseg_uvpt.checkpoints.source_mapping import is_fresh_key
+from mmseg_uvpt.checkpoints.state_keys import is_fresh_key
 
 MODELS = 'configs/_base_/models'
 PAIRS = ['swin-b', 'mit-b5', 'swin-tiny', 'mit-tiny']

@@ -10,7 +10,8 @@ from mmseg.models import build_segmentor
 
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.checkpoints import CheckpointError, atomic_save
-from mmseg_uvpt.checkpoints.source_mapping import is_fresh_key, load_source_checkpoint
+from mmseg_uvpt.checkpoints.source_mapping import load_source_checkpoint
+from mmseg_uvpt.checkpoints.state_keys import is_fresh_key
 
 MODELS = 'configs/_base_/models'
 

@@ -53,12 +53,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_uvpt  # noqa: E402,F401  (registers the pipeline steps and the hook)
 from mmseg_uvpt.correction import AdaptiveCorrectionHook  # noqa: E402
 from mmseg_uvpt.correction import store_writer  # noqa: E402
+from mmseg_uvpt.correction.frames import crop_to_full  # noqa: E402
 from mmseg_uvpt.correction.iou_queue import intersection_union  # noqa: E402
-from mmseg_uvpt.correction.pixel_update import crop_to_full  # noqa: E402
-from mmseg_uvpt.correction.threshold import (class_prob_histogram,  # noqa: E402
-                                             quantise_prob)
-from mmseg_uvpt.datasets.file_io import read_label_array, write_png_atomic  # noqa: E402
-from mmseg_uvpt.datasets.label_correction import correct_label  # noqa: E402
+from mmseg_uvpt.correction.label_update import correct_label  # noqa: E402
+from mmseg_uvpt.correction.prob_histogram import (class_prob_histogram,  # noqa: E402
+                                                  quantise_prob)
+from mmseg_uvpt.datasets.image_io import read_label_array  # noqa: E402
+from mmseg_uvpt.utils.atomic_write import write_png_atomic  # noqa: E402
 from mmseg_uvpt.benchmark import harness as bench  # noqa: E402
 
 NUM_CLASSES = 19
@@ -91,8 +92,8 @@ def parse_args(argv):
 def time_codecs(crop, repeats=20):
     """ms to encode/decode one smooth crop prediction, and its KB, per format."""
     import cv2
-    from mmseg_uvpt.datasets.label_correction import (Prediction, decode_prediction,
-                                                      encode_prediction)
+    from mmseg_uvpt.correction.store_format import (Prediction, decode_prediction,
+                                                    encode_prediction)
     prob, pred = smooth_logits(0, NUM_CLASSES, crop, crop).softmax(0).max(0)
     pred, prob = pred.numpy().astype(np.uint8), quantise_prob(prob.numpy())
     prediction = Prediction(1, (0, crop, 0, crop), (crop, crop), pred, prob)

@@ -32,7 +32,8 @@ from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
-from mmseg_uvpt.datasets.file_io import read_image_size, write_png_atomic  # noqa: E402
+from mmseg_uvpt.datasets.image_io import read_image_size  # noqa: E402
+from mmseg_uvpt.utils.atomic_write import write_png_atomic  # noqa: E402
 from mmseg_uvpt.datasets.validation import (check_sample_files,  # noqa: E402
                                             check_sample_readable)
 

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..datasets.file_io import read_image, read_image_size
+from ..datasets.image_io import read_image, read_image_size
 from ..utils.cli_errors import PARTIAL_STATUS, add_debug_arg
 from ..utils.config_checks import ConfigError, check_file
 from ..utils.data_errors import DataFileError

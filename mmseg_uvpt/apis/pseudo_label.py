@@ -35,7 +35,7 @@ from mmseg.models import build_segmentor
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from ..datasets.file_io import write_json_atomic, write_png_atomic
+from ..utils.atomic_write import write_json_atomic, write_png_atomic
 from ..datasets.pseudo_label import (MANIFEST_NAME, PSEUDO_CONF_SUFFIX,
                                      PSEUDO_LABEL_SUFFIX, pseudo_label_paths)
 from ..datasets.validation import check_dataset_inputs

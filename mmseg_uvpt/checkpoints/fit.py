@@ -9,7 +9,8 @@ the key differences with a few examples, and says which config or option fits.
 """
 import re
 
-from .file_io import CheckpointError, is_fresh_key
+from .checkpoint_files import CheckpointError
+from .state_keys import is_fresh_key
 from .prompt_only import is_prompt_only
 
 #: examples of keys per list in a message

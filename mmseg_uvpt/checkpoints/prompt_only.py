@@ -20,8 +20,8 @@ import os.path as osp
 
 import torch
 
-from .file_io import (CheckpointError, atomic_save, load_checkpoint_file,
-                            unwrap_state_dict)
+from .checkpoint_files import CheckpointError, atomic_save, load_checkpoint_file
+from .state_keys import unwrap_state_dict
 
 PROMPT_ONLY_KEY = 'prompt_only'
 

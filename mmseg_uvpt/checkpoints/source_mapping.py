@@ -19,8 +19,8 @@ from typing import Callable, NamedTuple, Optional, Union
 from mmcv.utils import print_log
 
 from .fit import fit_error, summarise_keys
-from .file_io import (FRESH_PREFIXES, CheckpointError, atomic_save,  # noqa: F401
-                            is_fresh_key, load_checkpoint_file, unwrap_state_dict)
+from .checkpoint_files import CheckpointError, atomic_save, load_checkpoint_file
+from .state_keys import is_fresh_key, unwrap_state_dict
 
 #: key prefix of the Source-GtA segmentor's augmentation-tied heads
 SOURCE_GTA_TRAINING_HEADS = 'aug_heads.'

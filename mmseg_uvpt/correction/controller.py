@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .iou_queue import IoUQueue
-from .threshold import NUM_BINS, quantile_bins
+from .prob_histogram import NUM_BINS, quantile_bins
 from .trigger import MIN_POINTS, should_trigger
 
 STATE_VERSION = 2

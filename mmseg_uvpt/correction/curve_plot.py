@@ -3,7 +3,7 @@ import io
 
 import numpy as np
 
-from ..datasets.file_io import write_bytes_atomic
+from ..utils.atomic_write import write_bytes_atomic
 
 
 def plot_iou_curves(path, iters, ious, starts, class_names=None):

@@ -32,12 +32,12 @@ import torch.distributed as dist
 from mmcv.runner import HOOKS, CheckpointHook, Hook, get_dist_info
 from mmseg.datasets.pipelines import LoadAnnotations
 
-from ..datasets.label_correction import INACTIVE, WorkerState, correct_with_prediction
-from ..datasets.pipelines.corrected_annotations import resize_label
 from .controller import CorrectionController
 from .curve_plot import plot_iou_curves
 from .label_store import LabelStore
-from .pixel_update import full_to_sample, resized_shape
+from .frames import full_to_sample, resize_label, resized_shape
+from .label_update import correct_with_prediction
+from .store_format import INACTIVE, WorkerState
 from .store_writer import StoreWriter
 from .trigger import MIN_POINTS
 

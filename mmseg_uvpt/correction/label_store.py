@@ -2,7 +2,7 @@
 
 docs/method.md §5, docs/architecture.md. The layout and the file formats are described
 in
-``mmseg_uvpt/datasets/label_correction.py`` (the data loader reads the same files).
+``store_format.py`` (the data loader reads the same files).
 
 Every write goes to a temp file and is renamed over the target, so a killed run never
 leaves a truncated file, and a file is never modified in place: snapshots hard-link
@@ -14,12 +14,11 @@ import os.path as osp
 import shutil
 import tempfile
 
-from ..datasets.file_io import write_bytes_atomic, write_png_atomic
-from ..datasets.label_correction import (LABELS_DIR, PREDS_DIR, WORKER_STATE,
-                                         encode_prediction, encode_worker_state,
-                                         label_file_in_store, prediction_file_in_store,
-                                         read_prediction_file)
-from ..datasets.pipelines.corrected_annotations import read_stored_label
+from ..utils.atomic_write import write_bytes_atomic, write_png_atomic
+from .store_format import (LABELS_DIR, PREDS_DIR, WORKER_STATE, encode_prediction,
+                           encode_worker_state, label_file_in_store,
+                           prediction_file_in_store, read_prediction_file,
+                           read_stored_label)
 
 LIVE_DIRS = (LABELS_DIR, PREDS_DIR)
 

@@ -17,10 +17,10 @@ import threading
 import numpy as np
 import torch
 
-from ..datasets.label_correction import Prediction
+from .store_format import Prediction
 from .iou_queue import intersection_union
-from .pixel_update import sample_to_crop
-from .threshold import NUM_BINS, class_prob_histogram, quantise_prob
+from .frames import sample_to_crop
+from .prob_histogram import NUM_BINS, class_prob_histogram, quantise_prob
 
 _POLL_S = 0.5  # how often a blocked submit looks for a failure of the thread
 

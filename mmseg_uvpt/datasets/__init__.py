@@ -2,7 +2,6 @@
 from . import pipelines  # noqa: F401
 from .cityscapes import UVPTCityscapesDataset, resolve_eval_subsets
 from .conversion import STATS_FILENAME, load_problem_images
-from .file_io import write_json_atomic, write_png_atomic
 from .label_ids import (CITYSCAPES_CLASSES, SYNTHIA_13_CLASSES,
                         SYNTHIA_16_CLASSES, SYNTHIA_EVAL_SUBSETS,
                         SYNTHIA_ID_TO_TRAIN_ID, cityscapes_id_to_train_id)
@@ -19,7 +18,7 @@ __all__ = [
     'PSEUDO_LABEL_SUFFIX', 'PSEUDO_CONF_SUFFIX', 'MANIFEST_NAME',
     'check_dataset_files', 'check_sample_files', 'check_label_values',
     'resolve_eval_subsets', 'load_problem_images', 'STATS_FILENAME',
-    'write_png_atomic', 'write_json_atomic', 'CITYSCAPES_CLASSES',
+    'CITYSCAPES_CLASSES',
     'SYNTHIA_16_CLASSES', 'SYNTHIA_13_CLASSES', 'SYNTHIA_EVAL_SUBSETS',
     'SYNTHIA_ID_TO_TRAIN_ID', 'cityscapes_id_to_train_id'
 ]

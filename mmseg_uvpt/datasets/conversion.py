@@ -30,8 +30,8 @@ import cv2
 import mmcv
 import numpy as np
 
-from .file_io import (read_image_size, read_label_array, write_json_atomic,
-                      write_png_atomic)
+from ..utils.atomic_write import write_json_atomic, write_png_atomic
+from .image_io import read_image_size, read_label_array
 from .label_ids import IGNORE_INDEX
 
 STATS_FILENAME = 'sample_class_stats.json'

@@ -15,7 +15,7 @@ import os.path as osp
 from contextlib import contextmanager
 
 from ..utils.data_errors import DataFileError
-from .file_io import read_image, read_label_array
+from .image_io import read_image, read_label_array
 
 
 def sample_paths(dataset, index):

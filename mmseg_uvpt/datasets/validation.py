@@ -6,7 +6,7 @@ Three levels:
   the folders exist, there are images, every image has its label file;
 * :func:`check_dataset_inputs`, which the stages call before long work: every
   image and label is opened for its header (size, and a PNG is whole, see
-  :func:`.file_io.read_image_size`) and the first few samples are decoded in full
+  :func:`.image_io.read_image_size`) and the first few samples are decoded in full
   by :func:`check_sample_files` (readable image, label of the same size, label
   values in ``0..C-1`` or the ignore index; :func:`check_dataset_files` does that
   for a whole dataset);
@@ -25,7 +25,7 @@ from mmcv.utils import print_log
 from mmseg.utils import get_root_logger
 from ..utils.data_errors import DataFileError, MissingDataFileError
 from .conversion import STATS_FILENAME, load_problem_images
-from .file_io import read_image, read_image_size, read_label_array
+from .image_io import read_image, read_image_size, read_label_array
 from .named_loading import NamedFileLoadingMixin, sample_paths
 
 #: samples whose files :func:`check_dataset_inputs` decodes in full

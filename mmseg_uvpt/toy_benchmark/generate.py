@@ -18,7 +18,7 @@ import numpy as np
 
 from ..datasets.conversion import (cityscapes_jobs, gta_jobs, read_cityscapes_ids,
                           run_conversion)
-from ..datasets.file_io import write_json_atomic, write_png_atomic
+from ..utils.atomic_write import write_json_atomic, write_png_atomic
 from ..datasets.label_ids import cityscapes_id_to_train_id
 from .domains import DOMAINS
 from .render import render

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-from ..checkpoints.file_io import CheckpointError
+from ..checkpoints.checkpoint_files import CheckpointError
 from .config_checks import ConfigError
 from .data_errors import DataFileError
 

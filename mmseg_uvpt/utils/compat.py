@@ -39,7 +39,7 @@ def _fix_checkpoint_loading():
     from mmcv.runner import IterBasedRunner
     from mmcv.runner.checkpoint import CheckpointLoader
 
-    from ..checkpoints.file_io import load_checkpoint_file
+    from ..checkpoints.checkpoint_files import load_checkpoint_file
 
     CheckpointLoader.register_scheme(
         prefixes='', loader=lambda filename, map_location: load_checkpoint_file(

@@ -11,37 +11,15 @@ the training thread in the rare case the worker read ahead of it (see
 """
 import os.path as osp
 
-import mmcv
-import numpy as np
 from mmseg.datasets.builder import PIPELINES
 from mmseg.datasets.pipelines import LoadAnnotations
 
-from ..file_io import read_label_array
-from ..label_correction import (INACTIVE, PREDS_DIR, WORKER_STATE,
-                                WorkerStateReader, correct_with_prediction,
-                                label_file_in_store, prediction_file_in_store,
-                                read_prediction_file, store_key)
-from .crop_with_box import CROP_REFERENCE
-
-__all__ = ['LoadCorrectedAnnotations', 'label_file_in_store', 'store_key',
-           'resize_label']
-
-
-def resize_label(label, shape):
-    """Nearest-neighbour resize to (H, W), as mmseg's Resize does to labels."""
-    if tuple(label.shape) == tuple(shape):
-        return label
-    return mmcv.imresize(label, tuple(shape)[::-1], interpolation='nearest')
-
-
-def read_stored_label(path):
-    """uint8 [H, W] label of the store, or None when the image has none yet."""
-    if not osp.isfile(path):
-        return None
-    label = read_label_array(path)
-    if label.dtype != np.uint8:
-        raise OSError(f'{path} is not a uint8 label PNG')
-    return label
+from ..datasets.pipelines.crop_with_box import CROP_REFERENCE
+from .frames import resize_label
+from .label_update import correct_with_prediction
+from .store_format import (INACTIVE, PREDS_DIR, WORKER_STATE, WorkerStateReader,
+                           label_file_in_store, prediction_file_in_store,
+                           read_prediction_file, read_stored_label)
 
 
 @PIPELINES.register_module()

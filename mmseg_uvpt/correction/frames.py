@@ -6,9 +6,17 @@ box ``crop_bbox = (y1, y2, x1, x2)`` is in the resized, unflipped image (see
 ``RandomCropWithBox``) and the flip is applied to the crop, so a map in the sample's
 frame goes back by: drop the padding, undo the flip, paste into the box.
 """
+import mmcv
 import numpy as np
 
-from ..datasets.label_correction import NO_PREDICTION
+from .store_format import NO_PREDICTION
+
+
+def resize_label(label, shape):
+    """Nearest-neighbour resize to (H, W), as mmseg's Resize does to labels."""
+    if tuple(label.shape) == tuple(shape):
+        return label
+    return mmcv.imresize(label, tuple(shape)[::-1], interpolation='nearest')
 
 
 def resized_shape(meta):

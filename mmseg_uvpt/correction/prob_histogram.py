@@ -12,7 +12,6 @@ probability with one never suffers float round-off.
 import numpy as np
 
 NUM_BINS = 256
-from ..datasets.label_correction import NO_PREDICTION  # noqa: F401 (re-exported)
 
 
 def quantise_prob(prob):

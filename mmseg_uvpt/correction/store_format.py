@@ -1,8 +1,8 @@
-"""Files of the pseudo-label correction store, and the correction of one label.
+"""The file formats of the pseudo-label correction store.
 
 Shared by the data-loader side (``LoadCorrectedAnnotations``, which corrects a
 sample's label while loading it) and the training side (the correction hook and its
-background writer); pure numpy, no mmcv. Layout under ``<work_dir>/correction``::
+background writer). Layout under ``<work_dir>/correction``::
 
     labels/<img_info filename, suffix .png>   corrected label, uint8 train ids
     preds/<same stem>.pred                    last visit's crop prediction (below)
@@ -31,6 +31,8 @@ import threading
 
 import numpy as np
 import zstandard
+
+from ..datasets.image_io import read_label_array
 
 NO_PREDICTION = 255  # pred value for pixels without a prediction
 LABELS_DIR, PREDS_DIR = 'labels', 'preds'
@@ -180,65 +182,11 @@ class WorkerStateReader:
         return self._state
 
 
-# --- the correction of one label ------------------------------------------------------
-def correct_label(label, pred, prob_bin, active, threshold_bins):
-    """Set label pixels to the prediction where it is confident on an active class.
-
-    Args:
-        label (ndarray): uint8 [H, W] current label.
-        pred (ndarray): uint8 [H, W] previous prediction; ``NO_PREDICTION`` = none.
-        prob_bin (ndarray): uint8 [H, W] its quantised max-probability.
-        active (ndarray): bool [C], classes being corrected.
-        threshold_bins (ndarray): float [C], tau_c in bin units.
-
-    Returns:
-        tuple[ndarray, int]: the new label (a copy) and how many pixels changed.
-    """
-    active = np.asarray(active, dtype=bool)
-    threshold_bins = np.asarray(threshold_bins, dtype=np.float64)
-    pred = np.asarray(pred)
-    # per-value lookup tables instead of per-pixel fancy indexing: values >= C
-    # (no prediction) are never taken
-    take_class = np.zeros(256, dtype=bool)
-    take_class[:len(active)] = active
-    min_bin = np.full(256, 256.0)
-    min_bin[:len(active)] = threshold_bins
-    take = take_class[pred] & (prob_bin >= min_bin[pred])
-    new = np.array(label, dtype=np.uint8, copy=True)
-    changed = int(np.count_nonzero(take & (new != pred)))
-    new[take] = pred[take]
-    return new, changed
-
-
-def correct_with_prediction(label, prediction, active, threshold_bins):
-    """The release's update of an image's label with its previous visit's prediction.
-
-    Only the previous crop is touched, and only when the label there holds at least
-    one active class; there, pixels predicted as an active class c with a quantised
-    probability >= tau_c take that class.
-
-    Args:
-        label (ndarray): uint8 [H, W] label at the prediction's full resolution.
-        prediction (Prediction): the previous visit's prediction.
-        active (ndarray): bool [C].
-        threshold_bins (ndarray): float [C].
-
-    Returns:
-        tuple[ndarray, int]: the label (the same object when nothing changed) and
-        the number of changed pixels.
-    """
-    if tuple(label.shape) != tuple(prediction.full_shape):
-        raise ValueError(f'label of shape {label.shape} and a prediction for an image '
-                         f'of shape {tuple(prediction.full_shape)}')
-    y1, y2, x1, x2 = prediction.box
-    region = label[y1:y2, x1:x2]
-    present = np.bincount(region.ravel(), minlength=256) > 0
-    if not (present[:len(active)] & np.asarray(active, dtype=bool)).any():
-        return label, 0
-    new_region, changed = correct_label(region, prediction.pred, prediction.prob,
-                                        active, threshold_bins)
-    if not changed:
-        return label, 0
-    new = label.copy()
-    new[y1:y2, x1:x2] = new_region
-    return new, changed
+def read_stored_label(path):
+    """uint8 [H, W] label of the store, or None when the image has none yet."""
+    if not osp.isfile(path):
+        return None
+    label = read_label_array(path)
+    if label.dtype != np.uint8:
+        raise OSError(f'{path} is not a uint8 label PNG')
+    return label

@@ -1,4 +1,4 @@
-"""Safe, atomic checkpoint file I/O shared by every script.
+"""Checkpoint files: loaded safely, saved atomically; shared by every script.
 
 torch >= 2.6 loads with ``weights_only=True`` by default. The project keeps it that
 way: its own and converted checkpoints hold only tensors and plain containers, so
@@ -81,27 +81,3 @@ def atomic_save(obj, path):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-
-
-#: keys of the adaptation model that a source checkpoint does not have
-FRESH_PREFIXES = ('backbone.prompt_adapter.', 'pred_mix_logits', 'prompt_mix_logits')
-
-
-def is_fresh_key(key):
-    """True for adapter and mixture keys, which are trained from scratch."""
-    return key.startswith(FRESH_PREFIXES)
-
-
-def unwrap_state_dict(checkpoint, path):
-    """The state dict inside a checkpoint (``state_dict``/``model`` wrappers and a
-    ``module.`` prefix tolerated)."""
-    state = checkpoint
-    for wrapper in ('state_dict', 'model'):
-        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
-            state = state[wrapper]
-            break
-    if not isinstance(state, dict) or not state:
-        raise CheckpointError(f'checkpoint {path} holds no state dict')
-    if all(k.startswith('module.') for k in state):
-        state = {k[len('module.'):]: v for k, v in state.items()}
-    return state
