@@ -19,10 +19,10 @@ from mmseg_uvpt.augmentations import (AugmentationGroups, StyleAugmentorNet,
                                       StylePredictorNet, build_gta_augmentation,
                                       convert_style_augmentation_files, write_random_weights)
 from mmseg_uvpt.augmentations.adain import adaptive_instance_norm, channel_stats
-from mmseg_uvpt.augmentations.custom_albu import (CartoonStylize, CorruptionFrost,
-                                                  CorruptionSnow, streak_kernel,
-                                                  whiten_for_snow)
 from mmseg_uvpt.augmentations.fourier import fda_radius, low_freq_mask
+from mmseg_uvpt.augmentations.imgaug_ports import (CartoonStylize, CorruptionFrost,
+                                                   CorruptionSnow, streak_kernel,
+                                                   whiten_for_snow)
 from mmseg_uvpt.augmentations.style_images import resize_shorter_side
 from mmseg_uvpt.checkpoints import CheckpointError
 from mmseg_uvpt.launch.jobs import STAGES
@@ -452,7 +452,7 @@ def test_snow_zoom_samples_corner_to_corner_as_imagenet_c():
     """ImageNet-C's clipped_zoom (scipy, order 1): zooming the central [0, 3] by 2
     samples it at 0, 1/3, 2/3 and 1, giving 0, 1, 2, 3 (OpenCV's half-pixel resize
     gives 0, 0.75, 2.25, 3)."""
-    from mmseg_uvpt.augmentations.custom_albu import central_zoom
+    from mmseg_uvpt.augmentations.imgaug_ports import central_zoom
     layer = np.zeros((4, 4), np.float32)
     layer[1:3, 1:3] = [[0.0, 3.0], [0.0, 3.0]]  # the central half
     out = central_zoom(layer, 2)

@@ -5,14 +5,14 @@ batch in ``[0, 255]`` to another, inside the segmentor's ``forward_train``.
 """
 from .adain import AdaINStyleTransfer, build_adain_decoder, build_vgg_encoder
 from .albu import AlbumentationsAugmentation
+from .alternative_effects import Cartoonize, RandomFrost
 from .base import BatchAugmentation
 from .builder import GTA_AUGMENTATIONS, build_gta_augmentation
-from .custom_albu import (CartoonStylize, Cartoonize, CorruptionFrost, CorruptionSnow,
-                          RandomFrost)
 from .fourier import (FDANoiseAmplitude, FDARandomAmplitude, FDAStyleSwap,
                       conjugate_partners, low_freq_amplitude, low_freq_mask,
                       replace_low_freq_amplitude)
 from .groups import AugmentationGroups
+from .imgaug_ports import CartoonStylize, CorruptionFrost, CorruptionSnow
 from .pixel_space import from_rgb_pixels, to_rgb_pixels
 from .random_weights import write_random_weights, write_style_images
 from .style_augmentor import LearntStyleAugmentor, StyleAugmentorNet, StylePredictorNet

@@ -5,9 +5,14 @@ import albumentations as A
 import numpy as np
 import torch
 
+from .alternative_effects import Cartoonize, RandomFrost
 from .base import BatchAugmentation
 from .builder import GTA_AUGMENTATIONS
-from .custom_albu import CUSTOM_TRANSFORMS
+from .imgaug_ports import CartoonStylize, CorruptionFrost, CorruptionSnow
+
+# the project's transforms, by name: the release's ports, then the alternatives
+CUSTOM_TRANSFORMS = {cls.__name__: cls for cls in (CorruptionSnow, CorruptionFrost,
+                                                   CartoonStylize, RandomFrost, Cartoonize)}
 
 
 def build_albumentations_transform(cfg):
@@ -34,9 +39,11 @@ class AlbumentationsAugmentation(BatchAugmentation):
 
     Args:
         transform (dict): ``dict(type=<name>, **kwargs)``: an albumentations
-            transform (e.g. ``RandomSnow``, ``RandomFog``) or a project one from
-            :mod:`.custom_albu` (``RandomFrost``, ``Cartoonize``). ``p`` is forced
-            to 1.
+            transform (e.g. ``RandomSnow``, ``RandomFog``) or a project one: from
+            :mod:`.imgaug_ports`, the release's (``CorruptionSnow``,
+            ``CorruptionFrost``, ``CartoonStylize``), or from
+            :mod:`.alternative_effects` (``RandomFrost``, ``Cartoonize``). ``p`` is
+            forced to 1.
     """
 
     def __init__(self, transform):
