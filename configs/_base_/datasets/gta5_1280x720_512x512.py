@@ -1,6 +1,9 @@
 # GTA5 source training (standard and Source-GtA pretraining): resized to 1280x720,
 # random 512x512 crops, batch 2; evaluated on Cityscapes val.
 _base_ = ['./cityscapes_val_1024x512.py']
+# The same steps as synthia_1280x760_512x512.py but for the Resize scale; not
+# shared through a base: mmcv merges no list items, and a shared base's pipeline
+# would add a top-level key to every config that resolves through this file.
 crop_size = (512, 512)
 gta_train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -1,6 +1,9 @@
 # SYNTHIA-RAND-CITYSCAPES source training: resized to 1280x760, random 512x512
 # crops, batch 2; evaluated on Cityscapes val with the 16- and 13-class means.
 _base_ = ['./cityscapes_val_synthia_1024x512.py']
+# The same steps as gta5_1280x720_512x512.py but for the Resize scale; not
+# shared through a base: mmcv merges no list items, and a shared base's pipeline
+# would add a top-level key to every config that resolves through this file.
 crop_size = (512, 512)
 synthia_train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -1,8 +1,8 @@
 # Source-GtA augmentation groups (Generalize-then-Adapt, Kundu et al. ICCV 2021).
 # One group is drawn per iteration (prob normalised over the groups) and one of its
 # augs, uniformly, is applied to the whole batch; aug_heads[i] is held out when
-# group i is drawn. Used by source-gta_<backbone>.py as
-# model.aug_groups={{_base_.gta_aug_groups}}.
+# group i is drawn. Inherited through source-gta_segmentor.py by
+# source-gta_<backbone>.py, which sets model.aug_groups={{_base_.gta_aug_groups}}.
 # As the release: every batch gets one of seven augmentations, each with chance 1/7
 # (group prob = number of augs / 7); docs/fidelity.md, "Source pretraining", has the
 # settings row by row.

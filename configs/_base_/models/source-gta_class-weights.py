@@ -3,7 +3,8 @@
 # their weights do nothing). Cityscapes train-id order: road, sidewalk, building, wall,
 # fence, pole, traffic light, traffic sign, vegetation, terrain, sky, person, rider,
 # car, truck, bus, train, motorcycle, bicycle.
-# Used as model.train_cfg.class_weight; model.train_cfg.class_weight_file (a
+# Inherited through source-gta_segmentor.py by source-gta_<backbone>.py, which sets
+# it as model.train_cfg.class_weight; model.train_cfg.class_weight_file (a
 # converter's sample_class_stats.json) replaces it with weights computed from the
 # data (1 / ln(1.02 + class share), normalised).
 gta_class_weight = [

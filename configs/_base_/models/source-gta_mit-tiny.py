@@ -2,8 +2,9 @@
 # the global DAFormer head (decode_head: the only head at test time, so
 # backbone.* + decode_head.* load like a standard source model) and one head per
 # augmentation group (aug_heads.*).
-_base_ = ['./daformer_mit-tiny.py', './source-gta_aug-groups.py',
-          './source-gta_class-weights.py']
+# source-gta_segmentor.py brings the aug groups, class weights and
+# find_unused_parameters; the model dict stays here (that file says why).
+_base_ = ['./daformer_mit-tiny.py', './source-gta_segmentor.py']
 model = dict(
     type='SourceGtASegmentor',
     aug_groups={{_base_.gta_aug_groups}},
@@ -13,5 +14,3 @@ model = dict(
     # train_cfg.class_weight_file='data/<set>/sample_class_stats.json' computes them
     # from the source set instead
     train_cfg=dict(class_weight={{_base_.gta_class_weight}}, class_weight_file=None))
-# each iteration one group head is held out and gets no gradient (DDP must allow it)
-find_unused_parameters = True
