@@ -22,44 +22,33 @@ writer's results, records IoU_c (once the queue is full), fits the trigger,
 recomputes the thresholds, publishes them, logs and plots. Before each checkpoint it
 waits for the writer, snapshots the label store and puts its state into
 ``runner.meta['hook_msgs']['correction']``.
+
+The hook only orders these steps; each job is a module of its own:
+``worker_state_publisher`` (the state the loaders use and its version),
+``stale_sample_redo`` (redoing a read-ahead sample's correction),
+``writer_handoff`` (which samples this rank stores, the writer's records),
+``check_report`` (collecting the writer's results, the check's log and plot),
+``resume_snapshots`` (when the CheckpointHook saves, label-store snapshots) and
+``sample_meta`` (the ``img_metas`` keys they read).
 """
 import os.path as osp
-import time
 
-import numpy as np
-import torch
-import torch.distributed as dist
-from mmcv.runner import HOOKS, CheckpointHook, Hook, get_dist_info
-from mmseg.datasets.pipelines import LoadAnnotations
+from mmcv.runner import HOOKS, Hook, get_dist_info
 
+from ..utils.distributed import barrier
+from .check_report import CheckReport
 from .controller import CorrectionController
-from .curve_plot import plot_iou_curves
 from .label_store import LabelStore
-from .frames import full_to_sample, resize_label, resized_shape
-from .label_update import correct_with_prediction
-from .store_format import INACTIVE, WorkerState
+from .resume_snapshots import (checkpoint_due, find_checkpoint_hook, snapshot_name,
+                               take_snapshot)
+from .sample_meta import correction_info
+from .stale_sample_redo import StaleSampleRedo, in_time
 from .store_writer import StoreWriter
 from .trigger import MIN_POINTS
+from .worker_state_publisher import WorkerStatePublisher
+from .writer_handoff import hand_off
 
 STATE_KEY = 'correction'
-
-
-def _distributed():
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
-
-
-def _gather(obj):
-    """[obj of rank 0, obj of rank 1, ...]; [obj] without distributed training."""
-    if not _distributed():
-        return [obj]
-    out = [None] * dist.get_world_size()
-    dist.all_gather_object(out, obj)
-    return out
-
-
-def _barrier():
-    if _distributed():
-        dist.barrier()
 
 
 @HOOKS.register_module()
@@ -128,27 +117,31 @@ class AdaptiveCorrectionHook(Hook):
         self.plot = plot
         self.controller = CorrectionController(num_classes, queue_size, quantile, trigger,
                                                min_points)
-        self._load_original = LoadAnnotations(reduce_zero_label=reduce_zero_label)
         self.max_pending = max_pending
         self.wait_timeout = wait_timeout
         self.store = None
         self._writer = None
         self._checkpoint_hook = None
-        self._changed_pixels = 0
         self._saved_iteration = None  # iteration of the state in runner.meta
         # image -> iteration of its last stored prediction (all processes' visits)
         self.visits = {}
-        # version of the published worker state: INACTIVE, or the iteration of the
-        # check that last changed the active classes or their thresholds
-        self._version = INACTIVE
-        self._published = None  # (active classes, their thresholds) of _version
         self._plan = None  # per sample of this step: label to store, pixels changed
+        # the parts (module docstrings): what the loaders use, redoing a stale
+        # sample's correction, the check's inputs and report
+        self._worker_state = WorkerStatePublisher(self.controller)
+        self._redo = StaleSampleRedo(self.controller, reduce_zero_label)
+        self._report = CheckReport(self.controller)
+
+    @property
+    def _version(self):
+        """Version of the published worker state (``WorkerStatePublisher``)."""
+        return self._worker_state.version
 
     # --- run start / resume ---------------------------------------------------------
     def before_run(self, runner):
         work_dir = self.work_dir or runner.work_dir
         self.store = LabelStore(osp.join(work_dir, 'correction'))
-        self._checkpoint_hook = self._find_checkpoint_hook(runner)
+        self._checkpoint_hook = find_checkpoint_hook(runner, self)
         if self.class_names is None:
             # mmseg's train script sets model.CLASSES from the dataset
             model = getattr(runner, 'model', None)
@@ -162,62 +155,26 @@ class AdaptiveCorrectionHook(Hook):
         if state is not None:
             self.controller.load_state_dict(state)
             self.visits = {str(k): int(v) for k, v in state['visits'].items()}
-            self._version = int(state['worker_version'])
+            self._worker_state.restore(state['worker_version'])
             if rank == 0:
                 self.store.restore(state['snapshot'])
             runner.logger.info(
                 f'pseudo-label correction resumed from label-store snapshot '
-                f'{state["snapshot"]}: {self._describe_active()}')
+                f'{state["snapshot"]}: {self._report.describe_active(self._names())}')
         elif rank == 0:
             # a fresh run must not see labels or predictions of an earlier run
             self.store.clear()
-        self._published = self._effective_state()
-        if rank == 0:
-            self.store.write_worker_state(self._worker_state())
+        self._worker_state.start(self.store)
         if self._writer is not None:
             self._writer.close()
         self._writer = StoreWriter(self.store, self.num_classes, self.ignore_index,
                                    self.max_pending)
-        _barrier()
+        barrier()
 
     def after_run(self, runner):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-
-    def _find_checkpoint_hook(self, runner):
-        hooks = list(runner.hooks)
-        for index, hook in enumerate(hooks):
-            if isinstance(hook, CheckpointHook):
-                if self in hooks and hooks.index(self) > index:
-                    raise RuntimeError(
-                        'AdaptiveCorrectionHook must run before the CheckpointHook so '
-                        'that checkpoints hold its state: give it '
-                        "priority='ABOVE_NORMAL' in custom_hooks "
-                        '(configure_correction does this)')
-                return hook
-        return None
-
-    # --- worker state -------------------------------------------------------------
-    def _effective_state(self):
-        """What the loaders' correction depends on: active classes, their thresholds."""
-        active = sorted(self.controller.active)
-        return tuple(active), tuple(float(self.controller.threshold_bins[c])
-                                    for c in active)
-
-    def _worker_state(self):
-        return WorkerState(self._version, self.controller.active_mask(),
-                           self.controller.threshold_bins.copy())
-
-    def _publish(self, iteration):
-        """New version when the check changed what the loaders use; rank 0 writes it."""
-        effective = self._effective_state()
-        if effective == self._published:
-            return
-        self._published = effective
-        self._version = INACTIVE if not effective[0] else int(iteration)
-        if get_dist_info()[0] == 0:
-            self.store.write_worker_state(self._worker_state())
 
     # --- before each step: the labels the batch trains on ---------------------------
     def before_train_iter(self, runner):
@@ -228,63 +185,15 @@ class AdaptiveCorrectionHook(Hook):
         metas = batch['img_metas'].data[0]
         self._plan = []
         for index, meta in enumerate(metas):
-            if 'correction' not in meta:
-                raise KeyError("img_metas lack 'correction': use LoadCorrectedAnnotations "
-                               "with a store_dir and add 'correction' to the train "
-                               'Collect meta_keys (configure_correction does both)')
-            info = meta['correction']
+            info = correction_info(meta)
             expected = self.visits.get(meta['ori_filename'])
-            if info['state'] == self._version and info['pred_iter'] == expected:
+            if in_time(info, self._version, expected):
                 self._plan.append(dict(label=info['label'], changed=info['changed']))
                 continue
-            target, new_label, changed = self._redo(meta, expected)
-            # as the pipeline's Resize does to the worker's label: to this visit's
-            # resized image, whose frame the crop box is in
-            target = resize_label(target, resized_shape(meta))
-            gt = batch['gt_semantic_seg'].data[0]
-            frame = full_to_sample(target, self._crop_box(meta), gt.shape[-2:],
-                                   bool(meta.get('flip', False)),
-                                   meta.get('flip_direction', 'horizontal'))
-            gt[index, 0] = torch.from_numpy(frame.astype(np.int64))
+            new_label, changed = self._redo.redo(batch, index, meta, expected,
+                                                 self._version, self.store, self._writer,
+                                                 self.wait_timeout)
             self._plan.append(dict(label=new_label, changed=changed))
-
-    def _redo(self, meta, expected):
-        """The sample's label as an in-time loader would have made it.
-
-        Returns:
-            tuple: the full training label, the corrected label to store (or None)
-            and the number of changed pixels.
-        """
-        filename = meta['ori_filename']
-        self._writer.flush()
-        prediction = self._prediction_of(filename, expected)
-        label = self.store.read_label(filename)
-        if label is None:
-            shape = prediction.full_shape if prediction else resized_shape(meta)
-            label = self._read_original_label(meta, shape)
-        if prediction is None or self._version == INACTIVE:
-            return label, None, 0
-        label = resize_label(label, prediction.full_shape)
-        new, changed = correct_with_prediction(label, prediction,
-                                               self.controller.active_mask(),
-                                               self.controller.threshold_bins)
-        return new, (new if changed else None), changed
-
-    def _prediction_of(self, filename, expected):
-        """The stored prediction of ``filename``, once it is the one of iteration
-        ``expected`` (another process's writer may still be writing it)."""
-        deadline = time.monotonic() + self.wait_timeout
-        while True:
-            prediction = self.store.read_prediction(filename)
-            found = None if prediction is None else prediction.iteration
-            if found == expected:
-                return prediction
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f'{self.store.prediction_path(filename)} holds the prediction of '
-                    f'iteration {found}, expected {expected}: the label store and the '
-                    'correction state are out of step')
-            time.sleep(0.01)
 
     # --- after each step --------------------------------------------------------------
     def after_train_iter(self, runner):
@@ -296,149 +205,41 @@ class AdaptiveCorrectionHook(Hook):
         if self.controller.epoch_iters is None:
             self.controller.epoch_iters = int(self.epoch_iters or len(runner.data_loader))
         plan, self._plan = self._plan, None
-        metas = out['img_metas']
-        if plan is None or len(plan) != len(metas):
+        if plan is None or len(plan) != len(out['img_metas']):
             raise RuntimeError('AdaptiveCorrectionHook.before_train_iter did not run '
                                'for this step')
         iteration = runner.iter + 1
-        boxes = [self._crop_box(meta) for meta in metas]
-        if _distributed():
-            # every process's writes of earlier steps land before any of this step
-            # (they are ordered by the gather below), so two processes never race
-            # on the files of one image
-            self._writer.wait_until(iteration - 1)
-        owned = self._owned(metas, iteration)
-        samples = [
-            dict(filename=meta['ori_filename'],
-                 owned=mine,
-                 box=box,
-                 flip=bool(meta.get('flip', False)),
-                 direction=meta.get('flip_direction', 'horizontal'),
-                 full_shape=resized_shape(meta),
-                 label=step['label'],
-                 changed=step['changed'])
-            for meta, box, mine, step in zip(metas, boxes, owned, plan)
-        ]
-        self._writer.submit(iteration, out['pred'], out['prob'], out['label'], samples)
+        hand_off(self._writer, iteration, out, plan, self.visits)
         if iteration % self.interval == 0:
             self._collect()
             self._check(runner, iteration)
-        if self._checkpoint_due(runner):
+        if checkpoint_due(runner, self._checkpoint_hook):
             self._save_state(runner, iteration)
 
-    def _owned(self, img_metas, iteration):
-        """Which samples this rank stores: an image seen twice in one iteration
-        (DistributedSampler pads an epoch by repeating images) is stored once, by
-        the first rank holding it, so the histogram stays exact. Records the
-        iteration of every stored image (of all ranks) in ``visits``."""
-        names = [meta['ori_filename'] for meta in img_metas]
-        rank, _ = get_dist_info()
-        seen = set()
-        owned = None
-        for other, other_names in enumerate(_gather(names)):
-            mine = [name not in seen for name in other_names]
-            seen.update(other_names)
-            if other == rank:
-                owned = mine
-        for name in seen:
-            self.visits[name] = int(iteration)
-        return owned
-
     def _collect(self, synchronise=True):
-        """The writer's results of every rank (this rank's only without
-        ``synchronise``), into the controller in the order of iterations, then ranks
-        (the order of an uninterrupted serial run)."""
-        records, delta, changed = self._writer.take()
-        gathered = _gather((records, delta, changed)) if synchronise else [
-            (records, delta, changed)
-        ]
-        ordered = sorted((record[0], rank, record)
-                         for rank, (rank_records, _, _) in enumerate(gathered)
-                         for record in rank_records)
-        for _, _, (_, inter, union) in ordered:
-            self.controller.queue.push(inter, union)
-        for _, rank_delta, rank_changed in gathered:
-            self.controller.add_histogram(rank_delta)
-            self._changed_pixels += rank_changed
-
-    @staticmethod
-    def _crop_box(meta):
-        if 'crop_bbox' not in meta:
-            raise KeyError("img_metas lack 'crop_bbox': use RandomCropWithBox and add "
-                           "'crop_bbox' and 'label_path' to the train Collect meta_keys")
-        return meta['crop_bbox']
-
-    def _read_original_label(self, meta, shape):
-        """The dataset's label, decoded exactly as mmseg's LoadAnnotations does and
-        resized (nearest) to the training resolution as mmseg's Resize does."""
-        if 'label_path' not in meta:
-            raise KeyError("img_metas lack 'label_path': use LoadCorrectedAnnotations "
-                           "and add 'label_path' to the train Collect meta_keys")
-        results = self._load_original(
-            dict(ann_info=dict(seg_map=meta['label_path']), seg_fields=[]))
-        return resize_label(results['gt_semantic_seg'], shape)
+        """The writer's results into the controller (``CheckReport.collect``)."""
+        self._report.collect(self._writer, synchronise)
 
     # --- checks, logging, plot ------------------------------------------------------
     def _check(self, runner, iteration):
         result = self.controller.check(iteration)
-        self._publish(iteration)
+        self._worker_state.publish(iteration, self.store)
         names = self._names()
-        for c in result['ended']:
-            runner.logger.info(f'correction of class {names[c]} ended after one epoch')
-        for c in result['started']:
-            runner.logger.info(
-                f'correction of class {names[c]} starts at iter {iteration}')
-        if result['iou'] is None:
-            iou = (f'not recorded until the queue holds {self.controller.queue.size} '
-                   'samples')
-        else:
-            iou = ', '.join(f'{names[c]}={v:.3f}' for c, v in enumerate(result['iou'])
-                            if not np.isnan(v))
-        runner.logger.info(
-            f'correction check at iter {iteration}: training IoU {iou}; '
-            f'{self._describe_active()}; {self._changed_pixels} label pixels changed '
-            'since the last check')
-        self._changed_pixels = 0
-        rank, _ = get_dist_info()
-        if self.plot and rank == 0 and self.controller.log_iters:
-            c = self.controller
-            plot_iou_curves(osp.join(self.store.root, 'iou_curves.png'), c.log_iters,
-                            c.log_ious, c.starts, names)
+        self._report.log(runner.logger, iteration, result, names)
+        if self.plot:
+            self._report.plot(self.store.root, names)
 
     def _names(self):
         return self.class_names or [str(c) for c in range(self.num_classes)]
 
-    def _describe_active(self):
-        names = self._names()
-        active = sorted(self.controller.active)
-        if not active:
-            return 'no class is being corrected'
-        thresholds = self.controller.threshold_bins / 255.0
-        return 'corrected classes (tau): ' + ', '.join(f'{names[c]} ({thresholds[c]:.3f})'
-                                                       for c in active)
-
     # --- checkpoints ----------------------------------------------------------------
-    def _checkpoint_due(self, runner):
-        """Whether the CheckpointHook saves at this iteration (its own rule)."""
-        hook = self._checkpoint_hook
-        if hook is None or hook.by_epoch:
-            return False
-        return hook.every_n_iters(
-            runner, hook.interval) or (hook.save_last and hook.is_last_iter(runner))
-
     def _save_state(self, runner, iteration, synchronise=True):
-        name = f'iter_{iteration}'
-        rank, _ = get_dist_info()
+        name = snapshot_name(iteration)
         # waits for this rank's writer; a save on rank 0 alone (not synchronised)
         # collects its own results only
         self._collect(synchronise)
-        if synchronise:
-            _barrier()  # every rank has written this iteration's files
-        if rank == 0:
-            self.store.snapshot(name)
-            self._prune_snapshots()
-        if synchronise:
-            _barrier()  # nobody writes the next iteration's files into the snapshot
+        take_snapshot(self.store, name, self.keep_snapshots, self._checkpoint_hook,
+                      synchronise)
         state = self.controller.state_dict()
         state.update(snapshot=name, visits=dict(self.visits),
                      worker_version=self._version)
@@ -457,14 +258,3 @@ class AdaptiveCorrectionHook(Hook):
             self._save_state(runner, iteration, synchronise=False)
         checkpoint['meta'].setdefault('hook_msgs', {})[STATE_KEY] = \
             runner.meta['hook_msgs'][STATE_KEY]
-
-    def _prune_snapshots(self):
-        keep = self.keep_snapshots
-        if keep is None and self._checkpoint_hook is not None:
-            keep = self._checkpoint_hook.max_keep_ckpts
-        if keep is None or keep <= 0:
-            return
-        names = [n for n in self.store.list_snapshots() if n.startswith('iter_')]
-        names.sort(key=lambda n: int(n[len('iter_'):]))
-        for name in names[:-keep]:
-            self.store.remove_snapshot(name)

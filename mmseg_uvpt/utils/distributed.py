@@ -1,4 +1,5 @@
-"""Process-group set-up and model wrapping for one process or DDP, on GPUs or CPUs.
+"""Process-group set-up, model wrapping and the few collective helpers the run-time
+and the correction share, for one process or DDP, on GPUs or CPUs.
 
 mmseg 0.x assumes CUDA for distributed runs (``build_ddp`` asserts it and mmcv's
 ``init_dist`` divides by the GPU count). Here the same ``--launcher pytorch`` run
@@ -131,3 +132,26 @@ def all_ranks_true(flag):
     value = torch.tensor([1 if flag else 0], device=device)
     dist.all_reduce(value, op=dist.ReduceOp.MIN)
     return bool(value.item())
+
+
+def is_distributed():
+    """Whether this process is one of several in a process group (False without a
+    group, or in a group of one)."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def gather_objects(obj):
+    """``[obj of rank 0, obj of rank 1, ...]`` (``all_gather_object``; every rank
+    must call); ``[obj]`` when :func:`is_distributed` is False."""
+    if not is_distributed():
+        return [obj]
+    out = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def barrier():
+    """Wait until every rank gets here; nothing when :func:`is_distributed` is
+    False."""
+    if is_distributed():
+        dist.barrier()
