@@ -10,6 +10,6 @@ compat.apply()
 
 # registration side effects
 from . import augmentations, correction, datasets, models, ops  # noqa: E402,F401
-from . import apis  # noqa: E402,F401
+from . import core, runtime  # noqa: E402,F401
 
 __version__ = '0.1.0'

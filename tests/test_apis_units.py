@@ -12,9 +12,10 @@ from torch import nn
 from torch.utils.data import Dataset
 
 import mmseg_uvpt  # noqa: F401  (registers the runner, hooks and constructor)
-from mmseg_uvpt.apis import (NonFiniteLossError, NonFiniteLossHook, ResumableIterLoader,
-                             UVPTOptimizerConstructor, build_loader, get_rng_state,
-                             set_rng_state, to_checkpoint_safe)
+from mmseg_uvpt.core import (NonFiniteLossError, NonFiniteLossHook,
+                             UVPTOptimizerConstructor)
+from mmseg_uvpt.runtime import (ResumableIterLoader, build_loader, get_rng_state,
+                                set_rng_state, to_checkpoint_safe)
 from mmseg_uvpt.utils.git_version import git_version
 from mmseg_uvpt.checkpoints import CheckpointError, atomic_save, load_checkpoint_file
 from mmseg_uvpt.utils.config_checks import (ConfigError, check_cfg_options,

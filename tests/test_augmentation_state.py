@@ -5,8 +5,9 @@ import torch
 from torch import nn
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis.augmentation_state import (find_style_banks, load_style_bank_state,
-                                                style_bank_state)
+from mmseg_uvpt.runtime.augmentation_state import (find_style_banks,
+                                                   load_style_bank_state,
+                                                   style_bank_state)
 from mmseg_uvpt.augmentations import AugmentationGroups
 
 GROUPS = [dict(name='amplitude', prob=1.0, augs=[dict(type='FDARandomAmplitude')]),

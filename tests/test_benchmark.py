@@ -15,7 +15,7 @@ import torch
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.models.backbones.fused_attention import (
     FusedEfficientMultiheadAttention, FusedWindowMSA)
-from mmseg_uvpt.benchmark import harness as bench
+from mmseg_uvpt.benchmarking import harness as bench
 
 TOOL = osp.join(bench.REPO_ROOT, 'tools', 'benchmark.py')
 TOY_RUN = ['--device', 'cpu', '--toy', '--warmup', '1', '--iters', '2',

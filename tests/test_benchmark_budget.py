@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mmseg_uvpt.benchmark import harness as bench
+from mmseg_uvpt.benchmarking import harness as bench
 from test_benchmark import load_tool, toy_case
 
 

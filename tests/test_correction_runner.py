@@ -12,7 +12,7 @@ from mmcv.runner import IterBasedRunner
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from mmseg_uvpt.apis.runner import UVPTIterBasedRunner
+from mmseg_uvpt.runtime.runner import UVPTIterBasedRunner
 from mmseg_uvpt.correction import AdaptiveCorrectionHook
 from mmseg_uvpt.utils.atomic_write import write_png_atomic
 from mmseg_uvpt.correction import LoadCorrectedAnnotations

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from mmseg_uvpt.ops import cuda_kernel_available
-from mmseg_uvpt.benchmark import harness as bench
+from mmseg_uvpt.benchmarking import harness as bench
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')]

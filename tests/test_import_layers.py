@@ -14,24 +14,27 @@ PACKAGE = 'mmseg_uvpt'
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 
 # Which subpackages each subpackage may import, lowest layer first. ``models`` may
-# use ``augmentations`` (Source-GtA's segmentor augments its batches); nothing else
-# below ``apis`` may. The top package (``mmseg_uvpt/__init__.py``) imports all of
-# them to register their classes, and is not a layer.
+# use ``augmentations`` (Source-GtA's segmentor augments its batches), and the
+# run-time keeps the augmentations' style banks in its checkpoints; nothing else
+# below ``apis`` may. The top package (``mmseg_uvpt/__init__.py``) imports the
+# packages that register classes, and is not a layer.
 _LOW = {'checkpoints', 'utils'}
+_MODEL = _LOW | {'ops', 'datasets', 'augmentations', 'models'}
 ALLOWED = {
     'checkpoints': set(),
     'utils': {'checkpoints'},
     'ops': _LOW,
     'datasets': _LOW | {'ops'},
+    'correction': _LOW | {'datasets'},
     'toy_benchmark': _LOW | {'datasets'},
     'augmentations': _LOW | {'ops', 'datasets'},
     'models': _LOW | {'ops', 'datasets', 'augmentations'},
-    'correction': _LOW | {'datasets'},
-    'benchmark': _LOW | {'ops', 'datasets', 'models', 'correction'},
-    'apis': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction',
-                    'toy_benchmark'},
-    'launch': _LOW | {'ops', 'datasets', 'augmentations', 'models', 'correction',
-                      'apis', 'toy_benchmark'},
+    'benchmarking': _MODEL | {'correction'},
+    'core': _LOW,
+    'runtime': _LOW | {'datasets', 'augmentations'},
+    'apis': _MODEL | {'correction', 'core', 'runtime'},
+    'user_tools': _MODEL | {'correction', 'core', 'runtime', 'apis', 'toy_benchmark'},
+    'launch': _MODEL | {'correction', 'core', 'runtime', 'apis', 'toy_benchmark'},
 }
 
 
@@ -163,3 +166,23 @@ def test_the_graph_sees_relative_lazy_and_absolute_imports(tmp_path):
     assert find_cycle(graph) == ['pkg.apis.b', 'pkg.utils.c', 'pkg.apis.b']
     assert layer_violations(graph) == [('pkg.utils.c', 'pkg.apis.b')]
 
+
+
+def script_names(repo=ROOT.parent):
+    """Names of the scripts a user runs: the top-level ones and those in ``tools/``."""
+    return {path.stem for folder in (repo, repo / 'tools') for path in folder.glob('*.py')}
+
+
+def test_no_module_shares_a_name_with_a_script():
+    # ``apis/train.py`` beside ``train.py`` sent readers to the wrong file
+    clashes = sorted(f'{name} ({script}.py)' for name in module_files()
+                     for script in [name.rpartition('.')[2]] if script in script_names())
+    assert clashes == [], 'rename the modules: ' + ', '.join(clashes)
+
+
+def test_script_names_are_read_from_the_repo(tmp_path):
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / 'train.py').write_text('')
+    (tmp_path / 'tools' / 'infer.py').write_text('')
+    (tmp_path / 'README.md').write_text('')
+    assert script_names(tmp_path) == {'train', 'infer'}

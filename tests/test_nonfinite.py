@@ -8,7 +8,8 @@ import torch
 from mmseg.models.losses import CrossEntropyLoss
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis import NonFiniteLossError, pretrain_main
+from mmseg_uvpt.apis import pretrain_main
+from mmseg_uvpt.core import NonFiniteLossError
 from mmseg_uvpt.checkpoints import load_checkpoint_file
 from test_apis_support import dump_config, run_config, write_cityscapes_like
 

@@ -11,8 +11,9 @@ import torch
 from mmcv.runner import HOOKS, Hook
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis import evaluate_main, load_model_checkpoint, train_main
-from mmseg_uvpt.apis.inference import init_adapted_segmentor
+from mmseg_uvpt.apis import evaluate_main, train_main
+from mmseg_uvpt.runtime import load_model_checkpoint
+from mmseg_uvpt.user_tools.adapted_model import init_adapted_segmentor
 from mmseg_uvpt.checkpoints import CheckpointError, load_checkpoint_file
 from mmseg_uvpt.checkpoints.prompt_only import (PROMPT_ONLY_KEY, export_full,
                                           export_prompt_only, frozen_parameter_names,

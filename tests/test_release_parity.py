@@ -30,7 +30,7 @@ from mmcv.ops.multi_scale_deform_attn import multi_scale_deformable_attn_pytorch
 from mmseg.models import build_backbone, build_head, build_segmentor
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis.checkpoint import load_model_checkpoint
+from mmseg_uvpt.runtime.checkpoint_loading import load_model_checkpoint
 from mmseg_uvpt.checkpoints import atomic_save
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from mmseg.models import build_segmentor
 from mmseg.models.builder import BACKBONES, SEGMENTORS
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis.train import optimizer_settings
+from mmseg_uvpt.apis.train_segmentor import optimizer_settings
 from mmseg_uvpt.models.adapters import PromptAdapter
 from mmseg_uvpt.launch.jobs import STAGES
 

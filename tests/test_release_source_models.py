@@ -10,7 +10,7 @@ from mmseg.models import build_segmentor
 
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.augmentations import write_random_weights
-from mmseg_uvpt.apis.checkpoint import load_model_checkpoint
+from mmseg_uvpt.runtime.checkpoint_loading import load_model_checkpoint
 from mmseg_uvpt.checkpoints import atomic_save
 from mmseg_uvpt.checkpoints.source_mapping import load_source_checkpoint
 from test_release_parity import converter

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mmseg_uvpt.launch.paper_runs import PAPER_MIOU, run_of_release_file
-from mmseg_uvpt.launch.results_table import ResultsError, main, results_report
+from mmseg_uvpt.launch.run_results import ResultsError, main, results_report
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -24,7 +24,7 @@ from mmcv import Config
 from mmcv.runner import HOOKS, Hook
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis.train import train_segmentor
+from mmseg_uvpt.apis.train_segmentor import train_segmentor
 from mmseg_uvpt.launch.jobs import STAGES
 from mmseg_uvpt.utils.distributed import DistInfo
 

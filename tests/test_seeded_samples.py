@@ -10,9 +10,9 @@ from mmseg.datasets.pipelines import Compose
 from torch.utils.data import Dataset
 
 import mmseg_uvpt  # noqa: F401
-from mmseg_uvpt.apis import ResumableIterLoader, ResumableSampler, build_loader
-from mmseg_uvpt.datasets.seeded_samples import (SampleKey, SeededSamples,
-                                                own_generator_steps)
+from mmseg_uvpt.runtime import ResumableIterLoader, ResumableSampler, build_loader
+from mmseg_uvpt.runtime.seeded_samples import (SampleKey, SeededSamples,
+                                               own_generator_steps)
 from mmseg_uvpt.utils.distributed import DistInfo
 from mmseg_uvpt.utils.seeded_rng import derive_seed, seeded_global_rng
 

@@ -14,7 +14,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 @pytest.mark.slow
 def test_toy_demo_adaptation_beats_source(tmp_path, monkeypatch):
-    from mmseg_uvpt.apis.toy_demo import run_toy_demo
+    from mmseg_uvpt.user_tools.toy_demo_run import run_toy_demo
     monkeypatch.chdir(REPO)  # the toy configs read data/toy relative to the checkout
     # the suite runs torch on one thread (tests/conftest.py); the demo is real
     # training, so let it use every core as `bash tools/demo.sh` does

@@ -8,7 +8,7 @@
 
 Per case: median training-step time (all scales, losses, backward, AdamW step; warm-up
 excluded), peak GPU memory, whole-image inference time, trainable and total
-parameters. The cases are listed in ``mmseg_uvpt/benchmark/harness.py`` and
+parameters. The cases are listed in ``mmseg_uvpt/benchmarking/harness.py`` and
 ``benchmarks/README.md``.
 """
 import argparse
@@ -22,7 +22,7 @@ import torch
 from mmcv import DictAction
 
 import mmseg_uvpt  # noqa: F401  (registers the models; torch-2 fixes for mmcv)
-from mmseg_uvpt.benchmark import harness as bench
+from mmseg_uvpt.benchmarking import harness as bench
 
 FULL_SIZES = dict(crop=512, infer_size=(1024, 512), iters=20, warmup=5)
 TOY_SIZES = dict(crop=64, infer_size=(128, 64), iters=3, warmup=1)

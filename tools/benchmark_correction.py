@@ -60,7 +60,7 @@ from mmseg_uvpt.correction.prob_histogram import (class_prob_histogram,  # noqa:
                                                   quantise_prob)
 from mmseg_uvpt.datasets.image_io import read_label_array  # noqa: E402
 from mmseg_uvpt.utils.atomic_write import write_png_atomic  # noqa: E402
-from mmseg_uvpt.benchmark import harness as bench  # noqa: E402
+from mmseg_uvpt.benchmarking import harness as bench  # noqa: E402
 
 NUM_CLASSES = 19
 CITYSCAPES_TRAIN = 2975

@@ -31,7 +31,7 @@ from mmcv import Config
 from mmseg.datasets import build_dataset
 
 import mmseg_uvpt  # noqa: F401  (registers the datasets)
-from mmseg_uvpt.datasets.seeded_samples import SampleKey, SeededSamples
+from mmseg_uvpt.runtime.seeded_samples import SampleKey, SeededSamples
 from mmseg_uvpt.toy_benchmark.generate import generate_toy_data
 from mmseg_uvpt.utils.seeded_rng import derive_seed, seeded_global_rng
 

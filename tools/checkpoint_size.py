@@ -20,7 +20,7 @@ from mmcv.runner.checkpoint import weights_to_cpu
 
 import mmseg_uvpt  # noqa: F401  (registers the models; torch-2 fixes for mmcv)
 from mmseg_uvpt.checkpoints import atomic_save
-from mmseg_uvpt.benchmark import harness as bench
+from mmseg_uvpt.benchmarking import harness as bench
 from mmseg_uvpt.checkpoints.prompt_only import FrozenHashCache, split_prompt_only
 
 DEFAULT_CONFIGS = ('configs/uvpt/swin-b_standard_gta52cityscapes.py',

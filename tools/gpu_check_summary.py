@@ -49,7 +49,7 @@ def benchmark_table(report, log):
     """The results as the Markdown table ``tools/benchmark.py`` prints (from the log
     when the stack cannot be imported)."""
     try:
-        from mmseg_uvpt.benchmark.harness import format_table
+        from mmseg_uvpt.benchmarking.harness import format_table
     except ImportError:
         with open(log, errors='replace') as f:
             return ''.join(ln for ln in f if ln.startswith('|')).rstrip()

@@ -8,12 +8,12 @@ Writes colour-coded predictions (``color/``), overlays (``overlay/``), with ``--
 the train ids (``labels/``), and an overlay video per video (``video/``). An input
 that cannot be read is skipped with a warning and the run exits with status 1
 (``--strict``: stop at the first, status 2). See
-:mod:`mmseg_uvpt.apis.infer`. ``main(argv)`` returns the summary of
-:func:`mmseg_uvpt.apis.infer.run_infer`.
+:mod:`mmseg_uvpt.user_tools.infer_files`. ``main(argv)`` returns the summary of
+:func:`mmseg_uvpt.user_tools.infer_files.run_infer`.
 """
 import sys
 
-from mmseg_uvpt.apis.infer import infer_main
+from mmseg_uvpt.user_tools.infer_files import infer_main
 from mmseg_uvpt.utils.cli_errors import run_script
 
 

@@ -10,7 +10,7 @@ summary.txt and grid.png into the work dir.
 import argparse
 import sys
 
-from mmseg_uvpt.apis.toy_demo import run_toy_demo
+from mmseg_uvpt.user_tools.toy_demo_run import run_toy_demo
 
 
 def main(argv=None):

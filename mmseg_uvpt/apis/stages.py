@@ -20,7 +20,7 @@ from ..utils.param_report import param_table
 from ..checkpoints.source_mapping import load_source_checkpoint
 from .run_setup import (apply_train_args, build_train_parser, cli_argv, close_logger,
                         load_config, setup_run)
-from .train import eval_hook_of, resolve_resume, train_segmentor
+from .train_segmentor import eval_hook_of, resolve_resume, train_segmentor
 
 #: samples per dataset whose files are decoded and checked in full before training
 #: (config key ``data_check_files``); the others' headers are checked

@@ -18,10 +18,10 @@ from mmseg.models import build_segmentor
 
 from ..datasets.metric_checks import check_eval_metrics
 from ..datasets.validation import check_dataset_inputs
+from ..runtime.checkpoint_loading import load_model_checkpoint
+from ..runtime.data_loading import build_loader, loader_settings
 from ..utils.config_checks import ConfigError, check_dataset_paths, check_file
 from ..utils.distributed import set_norm_layers, wrap_model
-from .checkpoint import load_model_checkpoint
-from .data import build_loader, loader_settings
 from .run_setup import add_common_args, cli_argv, close_logger, load_config, setup_run
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]

@@ -22,8 +22,8 @@ from mmseg.datasets.builder import worker_init_fn
 from mmseg.datasets.samplers import DistributedSampler
 from torch.utils.data import DataLoader
 
-from ..datasets.seeded_samples import SampleKey, SeededSamples
 from ..utils.seeded_rng import derive_seed
+from .seeded_samples import SampleKey, SeededSamples
 
 #: loader keys of ``cfg.data`` (the rest are datasets or per-split overrides)
 _SPLIT_KEYS = ('train', 'val', 'test', 'train_dataloader', 'val_dataloader',

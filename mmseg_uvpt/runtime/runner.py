@@ -32,14 +32,15 @@ from mmcv.runner.utils import get_host_info
 from torch.optim import Optimizer
 
 from ..checkpoints import CheckpointError, atomic_save
-from ..checkpoints.prompt_only import (PROMPT_ONLY_KEY, FrozenHashCache, check_source_matches,
-                                 is_prompt_only, load_full_state, split_prompt_only)
+from ..checkpoints.prompt_only import (PROMPT_ONLY_KEY, FrozenHashCache,
+                                       check_source_matches, is_prompt_only,
+                                       load_full_state, split_prompt_only)
+from ..utils.distributed import gather_objects
 from .augmentation_state import (find_style_banks, load_style_bank_state,
                                  style_bank_state)
-from .checkpoint import load_state_strictly, to_checkpoint_safe
-from .data import ResumableIterLoader
-from .rng import (entry_of_this_rank, gather_from_ranks, get_rng_state,
-                  restore_rank_rng_state)
+from .checkpoint_loading import load_state_strictly, to_checkpoint_safe
+from .data_loading import ResumableIterLoader
+from .rng_state import entry_of_this_rank, get_rng_state, restore_rank_rng_state
 
 #: after the evaluation and custom hooks (<= LOW = 70), before the loggers (90)
 CHECKPOINT_PRIORITY = 80
@@ -120,7 +121,7 @@ class UVPTIterBasedRunner(IterBasedRunner):
 
     def _gather_rank_states(self):
         """Every rank's RNG states and style banks (one collective call)."""
-        states = gather_from_ranks((get_rng_state(), style_bank_state(self._style_banks)))
+        states = gather_objects((get_rng_state(), style_bank_state(self._style_banks)))
         return dict(rng=[rng for rng, _ in states], style_banks=[b for _, b in states])
 
     # --- running ------------------------------------------------------------------

@@ -61,7 +61,7 @@ def write_grid(cfg_path, checkpoints, out_path, num_images=4):
     from mmseg.apis import inference_segmentor
     from mmseg.datasets import build_dataset
 
-    from .inference import init_adapted_segmentor
+    from .adapted_model import init_adapted_segmentor
 
     dataset = build_dataset(mmcv.Config.fromfile(cfg_path).data.test)
     picks = np.linspace(0, len(dataset) - 1, num_images).round().astype(int)

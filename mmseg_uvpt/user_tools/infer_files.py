@@ -34,8 +34,8 @@ from ..datasets.image_io import read_image, read_image_size
 from ..utils.cli_errors import PARTIAL_STATUS, add_debug_arg
 from ..utils.config_checks import ConfigError, check_file
 from ..utils.data_errors import DataFileError
-from .inference import init_adapted_segmentor, predict, set_test_scale
-from .run_setup import cli_argv, load_config
+from ..apis.run_setup import cli_argv, load_config
+from .adapted_model import init_adapted_segmentor, predict, set_test_scale
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')

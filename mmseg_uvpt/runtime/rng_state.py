@@ -44,22 +44,8 @@ def set_rng_state(state):
                           'machine; CUDA random draws will differ from the saved run')
 
 
-def gather_from_ranks(obj):
-    """``obj`` of every rank, in rank order (``[obj]`` without DDP); all ranks call."""
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
-        return [obj]
-    gathered = [None] * dist.get_world_size()
-    dist.all_gather_object(gathered, obj)
-    return gathered
-
-
-def gather_rng_states():
-    """The RNG states of every rank, in rank order (one entry without DDP)."""
-    return gather_from_ranks(get_rng_state())
-
-
 def entry_of_this_rank(entries, what, logger=None):
-    """This rank's entry of a :func:`gather_from_ranks` list saved by an earlier run.
+    """This rank's entry of a :func:`gather_objects` list saved by an earlier run.
 
     A run resumed with another number of processes gets rank 0's entry, which is
     said in the log (``what`` names the entries there).
@@ -79,7 +65,8 @@ def entry_of_this_rank(entries, what, logger=None):
 
 
 def restore_rank_rng_state(states, logger=None):
-    """Restore this rank's entry of :func:`gather_rng_states` output.
+    """Restore this rank's entry of a list of every rank's RNG states (saved by an
+    earlier run).
 
     A run resumed with another number of processes gets rank 0's state (its random
     draws then differ from the saved run's, which is said in the log).

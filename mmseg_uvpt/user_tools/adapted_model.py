@@ -12,8 +12,8 @@ import mmcv
 import torch
 from mmseg.models import build_segmentor
 
+from ..runtime.checkpoint_loading import load_model_checkpoint
 from ..utils.config_checks import ConfigError
-from .checkpoint import load_model_checkpoint
 
 
 def init_adapted_segmentor(config, checkpoint, device='cpu', source_checkpoint=None,

@@ -1,8 +1,9 @@
-"""Training runtime: mmseg's ``train_segmentor`` for torch 2, CPU or GPU, DDP or not.
+"""mmseg's ``train_segmentor`` for torch 2, CPU or GPU, DDP or not.
 
 Differences from mmseg 0.30's ``train_segmentor`` (see docs/architecture.md):
 
-- loaders from :mod:`.data` (persistent workers only with workers, resumable order);
+- loaders from :mod:`mmseg_uvpt.runtime.data_loading` (persistent workers only with
+  workers, resumable order);
 - model placement by what the machine has, SyncBN only for DDP on GPUs, and DDP
   on CPU processes (gloo) as well;
 - :class:`UVPTIterBasedRunner` (atomic checkpoints, exact resume) replaces
@@ -17,12 +18,12 @@ from mmseg.core import build_optimizer
 from mmseg.datasets import build_dataset
 from mmseg.utils import find_latest_checkpoint
 
+from ..core.hooks import NonFiniteLossHook, UVPTDistEvalHook, UVPTEvalHook
+from ..core.optimizer_constructor import UVPTOptimizerConstructor
+from ..runtime.data_loading import build_loader, loader_settings
+from ..runtime.runner import UVPTIterBasedRunner
 from ..utils.config_checks import ConfigError
 from ..utils.distributed import set_norm_layers, wrap_model
-from .data import build_loader, loader_settings
-from .hooks import NonFiniteLossHook, UVPTDistEvalHook, UVPTEvalHook
-from .optimizer import UVPTOptimizerConstructor
-from .runner import UVPTIterBasedRunner
 
 RUNNER_TYPE = UVPTIterBasedRunner.__name__
 
