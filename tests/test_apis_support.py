@@ -57,8 +57,6 @@ def write_pseudo_labels(data_root, out_dir):
         label = cv2.imread(osp.join(gt, name), cv2.IMREAD_UNCHANGED)
         stem = name.replace('_gtFine_labelTrainIds.png', '')
         _imwrite(osp.join(out_dir, CITY, stem + '_pseudoTrainIds.png'), label)
-        conf = np.full(label.shape, 50000, dtype=np.uint16)
-        _imwrite(osp.join(out_dir, CITY, stem + '_pseudoConf.png'), conf)
     return str(out_dir)
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 import mmseg_uvpt  # noqa: F401  (registers the datasets)
 from mmseg_uvpt.datasets import (SYNTHIA_13_CLASSES, SYNTHIA_16_CLASSES,
-                                 check_dataset_files, pseudo_label_paths,
+                                 check_dataset_files, pseudo_label_path,
                                  resolve_eval_subsets)
 from mmseg_uvpt.toy_benchmark import generate_toy_data
 
@@ -89,7 +89,7 @@ def pseudo_dir(toy, tmp_path):
             if name.endswith('_gtFine_labelTrainIds.png'):
                 img_name = name.replace('_gtFine_labelTrainIds.png',
                                         '_leftImg8bit.png')
-                label, _ = pseudo_label_paths(folder, f'{city}/{img_name}')
+                label = pseudo_label_path(folder, f'{city}/{img_name}')
                 os.makedirs(osp.dirname(label), exist_ok=True)
                 gt = np.asarray(Image.open(osp.join(gt_root, city, name)))
                 Image.fromarray(np.where(gt < 18, gt + 1, gt).astype(
@@ -111,7 +111,7 @@ def test_pseudo_label_dataset_loads_the_pseudo_labels(toy, pseudo_dir):
 
 
 def test_pseudo_label_dataset_names_the_first_missing_file(toy, pseudo_dir):
-    missing, _ = pseudo_label_paths(
+    missing = pseudo_label_path(
         pseudo_dir, 'toytown/toytown_000000_000001_leftImg8bit.png')
     os.remove(missing)
     with pytest.raises(FileNotFoundError) as exc:
@@ -137,12 +137,11 @@ def test_pseudo_label_dataset_refuses_bad_arguments(toy, pseudo_dir):
                            pseudo_label_dir=None, **target_cfg(toy, 'train')))
 
 
-def test_pseudo_label_paths_mirror_the_image_path():
-    label, conf = pseudo_label_paths('/p', 'aachen/aachen_000001_000019_leftImg8bit.png')
+def test_pseudo_label_path_mirrors_the_image_path():
+    label = pseudo_label_path('/p', 'aachen/aachen_000001_000019_leftImg8bit.png')
     assert label == '/p/aachen/aachen_000001_000019_pseudoTrainIds.png'
-    assert conf == '/p/aachen/aachen_000001_000019_pseudoConf.png'
     with pytest.raises(ValueError, match='does not end with'):
-        pseudo_label_paths('/p', 'aachen/x.jpg')
+        pseudo_label_path('/p', 'aachen/x.jpg')
 
 
 def test_eval_subsets_resolve_to_class_indices():

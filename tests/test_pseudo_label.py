@@ -13,8 +13,8 @@ from mmcv import Config
 
 import mmseg_uvpt  # noqa: F401  (registers the datasets and models)
 from mmseg.models import build_segmentor
-from mmseg_uvpt.apis.pseudo_label import CONF_SCALE, generate_pseudo_labels
-from mmseg_uvpt.datasets.pseudo_label import pseudo_label_paths
+from mmseg_uvpt.apis.pseudo_label import generate_pseudo_labels
+from mmseg_uvpt.datasets.pseudo_label import pseudo_label_path
 from mmseg_uvpt.checkpoints import CheckpointError
 from mmseg_uvpt.utils.config_checks import ConfigError
 
@@ -71,10 +71,10 @@ def test_writes_mirrored_layout_values_and_manifest(source, target_root, tmp_pat
 
     expected = ['manifest.json'] + [
         osp.join(city, stem + suffix) for city, stem in IMAGES
-        for suffix in ('_pseudoConf.png', '_pseudoTrainIds.png')]
+        for suffix in ('_pseudoTrainIds.png', )]
     assert output_files(out) == sorted(expected)
 
-    # values: hard argmax and max probability of the source model, computed here
+    # values: hard argmax of the source model, computed here
     # the way mmseg tests (resize to SCALE, whole image, back to the original size)
     from mmcv.parallel import collate
     from mmseg.datasets import build_dataset
@@ -84,15 +84,11 @@ def test_writes_mirrored_layout_values_and_manifest(source, target_root, tmp_pat
         with torch.no_grad():
             prob = model.inference(data['img'][0], data['img_metas'][0].data[0],
                                    rescale=True)[0]
-        conf, label = prob.max(dim=0)
-        label_path, conf_path = pseudo_label_paths(out, info['filename'])
-        saved_label = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)
-        saved_conf = cv2.imread(conf_path, cv2.IMREAD_UNCHANGED)
+        label = prob.argmax(dim=0)
+        saved_label = cv2.imread(pseudo_label_path(out, info['filename']),
+                                 cv2.IMREAD_UNCHANGED)
         assert saved_label.dtype == np.uint8 and saved_label.shape == ORIGINAL_HW
-        assert saved_conf.dtype == np.uint16 and saved_conf.shape == ORIGINAL_HW
         np.testing.assert_array_equal(saved_label, label.numpy())
-        np.testing.assert_allclose(saved_conf / CONF_SCALE, conf.numpy(),
-                                   atol=1 / CONF_SCALE)
 
     with open(osp.join(out, 'manifest.json')) as f:
         on_disk = json.load(f)
@@ -105,18 +101,15 @@ def test_writes_mirrored_layout_values_and_manifest(source, target_root, tmp_pat
     assert on_disk['config']['data']['pseudo_label']['img_dir'] == 'leftImg8bit/train'
 
 
-def test_resume_skips_finished_images_and_redoes_partial_ones(source, tmp_path):
+def test_resume_skips_finished_images_and_labels_missing_ones(source, tmp_path):
     cfg, checkpoint, _ = source
     out = str(tmp_path / 'pl')
     generate_pseudo_labels(cfg, checkpoint, out, progress=False)
-    label_0, conf_0 = pseudo_label_paths(out, f'aachen/{IMAGES[0][1]}_leftImg8bit.png')
-    label_2, conf_2 = pseudo_label_paths(out, f'bonn/{IMAGES[2][1]}_leftImg8bit.png')
-    # image 0 lost both files, image 2 only its confidence (a partial image)
-    os.remove(label_0)
-    os.remove(conf_0)
-    os.remove(conf_2)
-    kept = pseudo_label_paths(out, f'aachen/{IMAGES[1][1]}_leftImg8bit.png')
-    before = {p: os.stat(p).st_mtime_ns for p in kept + (label_2, )}
+    label_0 = pseudo_label_path(out, f'aachen/{IMAGES[0][1]}_leftImg8bit.png')
+    kept = [pseudo_label_path(out, f'{city}/{stem}_leftImg8bit.png')
+            for city, stem in IMAGES[1:]]
+    os.remove(label_0)  # as a run killed before this image leaves it
+    before = {p: os.stat(p).st_mtime_ns for p in kept}
     # make a rewrite of an untouched file detectable by its modification time
     for path in before:
         os.utime(path, ns=(1, 1))
@@ -124,9 +117,8 @@ def test_resume_skips_finished_images_and_redoes_partial_ones(source, tmp_path):
     manifest = generate_pseudo_labels(cfg, checkpoint, out, progress=False)
 
     assert manifest['count'] == 3 and manifest['complete']
-    assert all(osp.isfile(p) for p in (label_0, conf_0, conf_2))
+    assert osp.isfile(label_0)  # redone
     assert all(os.stat(p).st_mtime_ns == 1 for p in kept)  # skipped
-    assert os.stat(label_2).st_mtime_ns != 1  # partial image redone
     assert not [f for f in output_files(out) if '.tmp' in f]
 
 

@@ -25,7 +25,7 @@ from mmcv import Config
 import mmseg_uvpt  # noqa: F401
 from mmseg_uvpt.apis import pretrain_main, train_main
 from mmseg_uvpt.augmentations import write_random_weights
-from mmseg_uvpt.datasets import pseudo_label_paths
+from mmseg_uvpt.datasets import pseudo_label_path
 from mmseg_uvpt.toy_benchmark.generate import generate_toy_data
 from mmseg_uvpt.checkpoints import load_checkpoint_file
 from test_apis_support import (REPO, SimulatedKill, dump_config, run_config,
@@ -314,10 +314,9 @@ def write_toy_pseudo_labels(target_root, out_dir):
         gt = image.replace('leftImg8bit', 'gtFine', 1).replace(
             '_leftImg8bit.png', '_gtFine_labelTrainIds.png')
         label = cv2.imread(gt, cv2.IMREAD_UNCHANGED)
-        label_path, conf_path = pseudo_label_paths(out_dir, filename)
+        label_path = pseudo_label_path(out_dir, filename)
         os.makedirs(osp.dirname(label_path), exist_ok=True)
         assert cv2.imwrite(label_path, label)
-        assert cv2.imwrite(conf_path, np.full(label.shape, 50000, np.uint16))
     return out_dir
 
 

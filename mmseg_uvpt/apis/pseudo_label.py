@@ -9,7 +9,6 @@ mmseg's test path does, so the labels load like ground truth.
 Output layout (docs/method.md §6), mirroring the target image folder::
 
     <out_dir>/<city>/<stem>_pseudoTrainIds.png   uint8 trainIds
-    <out_dir>/<city>/<stem>_pseudoConf.png       uint16, max softmax probability x 65535
     <out_dir>/manifest.json                      source checkpoint sha256, config, count
 
 Every file is written atomically (temp file + rename), so a killed run leaves only
@@ -36,14 +35,12 @@ from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from ..utils.atomic_write import write_json_atomic, write_png_atomic
-from ..datasets.pseudo_label import (MANIFEST_NAME, PSEUDO_CONF_SUFFIX,
-                                     PSEUDO_LABEL_SUFFIX, pseudo_label_paths)
+from ..datasets.pseudo_label import MANIFEST_NAME, PSEUDO_LABEL_SUFFIX, pseudo_label_path
 from ..datasets.validation import check_dataset_inputs
 from ..checkpoints import CheckpointError
 from ..checkpoints.source_mapping import load_source_checkpoint
 from ..utils.config_checks import ConfigError
 
-CONF_SCALE = 65535
 
 
 def file_sha256(path, chunk=1 << 20):
@@ -64,10 +61,6 @@ def load_source_model(cfg, checkpoint_path):
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
     load_source_checkpoint(model, checkpoint_path)
     return model.eval()
-
-
-def _done(paths):
-    return all(osp.isfile(p) for p in paths)
 
 
 def _start_manifest(out_dir, info):
@@ -94,7 +87,7 @@ def _start_manifest(out_dir, info):
 
 
 def label_images(model, dataset, out_dir, indices, device, workers=0, progress=True):
-    """Label ``dataset[i]`` for ``i`` in ``indices`` and write its two PNGs.
+    """Label ``dataset[i]`` for ``i`` in ``indices`` and write its label PNG.
 
     Returns the number of images written.
     """
@@ -109,12 +102,9 @@ def label_images(model, dataset, out_dir, indices, device, workers=0, progress=T
         img_metas = data['img_metas'][0].data[0]
         with torch.no_grad():
             prob = model.inference(img, img_metas, rescale=True)[0]
-        conf, label = prob.max(dim=0)
-        label_path, conf_path = pseudo_label_paths(
-            out_dir, dataset.img_infos[index]['filename'], dataset.img_suffix)
-        # confidence first: the label file is the marker of a finished image
-        write_png_atomic(conf_path,
-                         np.round(conf.cpu().numpy() * CONF_SCALE).astype(np.uint16))
+        label = prob.argmax(dim=0)
+        label_path = pseudo_label_path(out_dir, dataset.img_infos[index]['filename'],
+                                       dataset.img_suffix)
         write_png_atomic(label_path, label.cpu().numpy().astype(np.uint8))
         written += 1
     return written
@@ -140,9 +130,9 @@ def generate_pseudo_labels(cfg, checkpoint_path, out_dir, progress=True):
         raise CheckpointError(f'checkpoint {checkpoint_path} does not exist')
     # the dataset checks that the target image folder exists and holds images
     dataset = build_dataset(cfg.data.pseudo_label)
-    paths = [pseudo_label_paths(out_dir, img_info['filename'], dataset.img_suffix)
+    paths = [pseudo_label_path(out_dir, img_info['filename'], dataset.img_suffix)
              for img_info in dataset.img_infos]
-    pending = [i for i in range(len(dataset)) if not _done(paths[i])]
+    pending = [i for i in range(len(dataset)) if not osp.isfile(paths[i])]
     check_dataset_inputs(dataset, indices=pending)
     model = load_source_model(cfg, checkpoint_path)
     num_classes = model.decode_head.num_classes
@@ -156,8 +146,7 @@ def generate_pseudo_labels(cfg, checkpoint_path, out_dir, progress=True):
         source_checkpoint_sha256=file_sha256(checkpoint_path),
         config_file=cfg.filename, config=cfg._cfg_dict.to_dict(),
         image_dir=osp.abspath(dataset.img_dir), class_names=list(dataset.CLASSES),
-        label_suffix=PSEUDO_LABEL_SUFFIX, confidence_suffix=PSEUDO_CONF_SUFFIX,
-        confidence_scale=CONF_SCALE, expected=len(dataset))
+        label_suffix=PSEUDO_LABEL_SUFFIX, expected=len(dataset))
     if rank == 0:
         _start_manifest(out_dir, info)
     _barrier(world_size)
@@ -169,7 +158,7 @@ def generate_pseudo_labels(cfg, checkpoint_path, out_dir, progress=True):
                  progress=progress and rank == 0)
     _barrier(world_size)
 
-    count = sum(_done(p) for p in paths)
+    count = sum(osp.isfile(p) for p in paths)
     manifest = dict(info, count=count, complete=count == len(dataset),
                     finished=datetime.datetime.now().isoformat(timespec='seconds'))
     if rank == 0:

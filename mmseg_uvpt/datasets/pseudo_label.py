@@ -2,9 +2,8 @@
 
 Pseudo-label layout (written by ``generate_pseudo_label.py``), mirroring the image
 folder: for the image ``<img_dir>/<city>/<name>_leftImg8bit.png`` the folder ``D``
-holds ``D/<city>/<name>_pseudoTrainIds.png`` (uint8 train ids) and
-``D/<city>/<name>_pseudoConf.png`` (uint16, max probability * 65535), plus
-``D/manifest.json``. Use :func:`pseudo_label_paths` to name these files.
+holds ``D/<city>/<name>_pseudoTrainIds.png`` (uint8 train ids), plus
+``D/manifest.json``. Use :func:`pseudo_label_path` to name these files.
 """
 import os.path as osp
 
@@ -13,24 +12,22 @@ from .cityscapes import UVPTCityscapesDataset
 
 IMG_SUFFIX = '_leftImg8bit.png'
 PSEUDO_LABEL_SUFFIX = '_pseudoTrainIds.png'
-PSEUDO_CONF_SUFFIX = '_pseudoConf.png'
 MANIFEST_NAME = 'manifest.json'
 
 
-def pseudo_label_paths(pseudo_label_dir, img_filename, img_suffix=IMG_SUFFIX):
-    """(label path, confidence path) of one image's pseudo-label.
+def pseudo_label_path(pseudo_label_dir, img_filename, img_suffix=IMG_SUFFIX):
+    """The path of one image's pseudo-label.
 
     Args:
         pseudo_label_dir (str): the pseudo-label folder ``D``.
         img_filename (str): the image path relative to the image folder, as in
             ``dataset.img_infos[i]['filename']`` (e.g. 'aachen/x_leftImg8bit.png').
-        img_suffix (str): the image suffix replaced by the pseudo-label suffixes.
+        img_suffix (str): the image suffix replaced by the pseudo-label suffix.
     """
     if not img_filename.endswith(img_suffix):
         raise ValueError(
             f'image file name {img_filename!r} does not end with {img_suffix!r}')
-    stem = osp.join(pseudo_label_dir, img_filename[:-len(img_suffix)])
-    return stem + PSEUDO_LABEL_SUFFIX, stem + PSEUDO_CONF_SUFFIX
+    return osp.join(pseudo_label_dir, img_filename[:-len(img_suffix)]) + PSEUDO_LABEL_SUFFIX
 
 
 @DATASETS.register_module()
