@@ -4,6 +4,7 @@
     python launcher_pseudo_label.py --dry-run  # list the commands
     python launcher_pseudo_label.py --only NAME --gpus 4  # one run on 4 GPUs
     python launcher_pseudo_label.py --smoke --only NAME  # 2 toy iterations
+    python launcher_pseudo_label.py --seeds 0 1 2  # one run: labels shared by all seeds
 
 See mmseg_uvpt/launch/launcher.py.
 """

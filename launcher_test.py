@@ -5,6 +5,7 @@
     python launcher_test.py --checkpoint latest  # last checkpoints, not the best
     python launcher_test.py --release  # the release's converted model/release/*.pth
     python launcher_test.py --smoke --only NAME  # 2 toy iterations
+    python launcher_test.py --seeds 0 1 2  # seed N's checkpoint, into .../seed{N}
     python tools/results_table.py work_dirs/test  # the paper's table
 
 See mmseg_uvpt/launch/launcher.py.

@@ -3,6 +3,7 @@
     python launcher_train.py --dry-run  # list the commands
     python launcher_train.py --only NAME --gpus 4  # one run on 4 GPUs
     python launcher_train.py --smoke --only NAME  # 2 toy iterations
+    python launcher_train.py --seeds 0 1 2  # .../seed{N}, one shared source model
 
 See mmseg_uvpt/launch/launcher.py.
 """

@@ -184,3 +184,132 @@ def test_smoke_run_of_one_paper_config_per_stage(stage, chained_smoke_dirs):
     assert produced.exists()
     if stage == 'test':
         assert list(produced.glob('eval_*.json'))
+
+
+# ---------------------------------------------------------------------------------
+# --seeds: one job per seed, in <the run's work dir>/seed{N}
+
+def seed_commands(capsys, stage, argv):
+    """``[(label, argv)]`` of a dry run with ``argv``."""
+    assert launch.main(stage, ['--dry-run'] + argv) == 0
+    return printed_commands(capsys, stage)
+
+
+@pytest.mark.parametrize('stage,name,folder', [
+    ('pretrain', 'mit-b5_standard_gta5', 'pretrain'),
+    ('train', 'swin-b_source-gta_synthia2cityscapes', 'uvpt')])
+def test_seeds_give_training_runs_a_folder_and_a_seed_each(stage, name, folder, capsys):
+    commands = seed_commands(capsys, stage, ['--seeds', '0', '1', '2', '--only', name])
+    assert [label for label, _ in commands] == [
+        f'{name} (seed 0)', f'{name} (seed 1)', f'{name} (seed 2)']
+    for seed, (_, argv) in enumerate(commands):
+        assert argv[1:] == [launch.STAGES[stage].script,
+                            f'{launch.STAGES[stage].config_dir}/{name}.py',
+                            '--work-dir', f'work_dirs/{folder}/{name}/seed{seed}',
+                            '--seed', str(seed)]
+    # run by run, each run's seeds together; torchrun gets the same arguments
+    names = [name, 'swin-b_standard_gta5' if stage == 'pretrain' else ADAPTED[0]]
+    commands = seed_commands(capsys, stage, ['--seeds', '5', '3', '--gpus', '2',
+                                             '--only', ','.join(names)])
+    assert [label for label, _ in commands] == [
+        f'{names[0]} (seed 5)', f'{names[0]} (seed 3)', f'{names[1]} (seed 5)',
+        f'{names[1]} (seed 3)']
+    assert commands[1][1][-6:] == ['--work-dir', f'work_dirs/{folder}/{name}/seed3',
+                                   '--seed', '3', '--launcher', 'pytorch']
+
+
+def test_seeds_test_each_seeds_checkpoint_into_its_folder(capsys):
+    name = 'mit-b5_standard_gta52cityscapes'
+    commands = seed_commands(capsys, 'test', ['--seeds', '0', '2', '--only', name])
+    assert [label for label, _ in commands] == [f'{name} (seed 0)', f'{name} (seed 2)']
+    for seed, (_, argv) in zip((0, 2), commands):
+        assert argv[1:] == [
+            'test.py', f'configs/uvpt/{name}.py',
+            f'work_dirs/uvpt/{name}/seed{seed}/best_mIoU_iter_*.pth', '--eval', 'mIoU',
+            '--work-dir', f'work_dirs/test/{name}/seed{seed}']   # test.py: no --seed
+    [(_, argv)] = seed_commands(capsys, 'test', ['--seeds', '1', '--checkpoint',
+                                                 'latest', '--only', name])
+    assert argv[3] == f'work_dirs/uvpt/{name}/seed1/latest.pth'
+
+
+def test_seed_jobs_are_the_paper_jobs_once_per_seed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = 'swin-b_standard_gta52cityscapes'
+    run = tmp_path / 'work_dirs' / 'uvpt' / name
+    (run / 'seed1').mkdir(parents=True)
+    (run / 'seed1' / 'best_mIoU_iter_46000.pth').write_bytes(b'')
+    (run / 'best_mIoU_iter_1000.pth').write_bytes(b'')   # the unseeded run's
+    assert launch.adapted_checkpoint(name, seed=1) == \
+        f'work_dirs/uvpt/{name}/seed1/best_mIoU_iter_46000.pth'
+    assert launch.adapted_checkpoint(name, 'latest', seed=1) == \
+        f'work_dirs/uvpt/{name}/seed1/latest.pth'
+
+    train = launch.paper_jobs(launch.STAGES['train'])
+    jobs = launch.seed_jobs(train, [0, 1])
+    assert len(jobs) == 16
+    assert [(j.name, j.seed) for j in jobs[:4]] == [
+        (ADAPTED[0], 0), (ADAPTED[0], 1), (ADAPTED[1], 0), (ADAPTED[1], 1)]
+    assert jobs[1].work_dir == f'work_dirs/uvpt/{ADAPTED[0]}/seed1'
+    assert jobs[1].config == train[0].config and jobs[1].checkpoint is None
+    assert jobs[1].script_args() == [
+        train[0].config, '--work-dir', f'work_dirs/uvpt/{ADAPTED[0]}/seed1', '--seed', '1']
+    assert launch.seed_jobs(train, None) == train   # without --seeds: unchanged
+    assert train[0].seed is None and '--seed' not in train[0].script_args()
+
+    [job] = launch.seed_jobs(launch.select_jobs(
+        launch.paper_jobs(launch.STAGES['test']), [name]), [1])
+    assert (job.seed, job.work_dir, job.checkpoint) == (
+        1, f'work_dirs/test/{name}/seed1',
+        f'work_dirs/uvpt/{name}/seed1/best_mIoU_iter_46000.pth')
+    assert '--seed' not in job.script_args()
+
+
+def test_seeds_run_pseudo_labelling_once(capsys):
+    name = 'mit-b5_source-gta_gta52cityscapes'
+    plain = seed_commands(capsys, 'pseudo_label', ['--only', name])
+    assert launch.main('pseudo_label', ['--dry-run', '--seeds', '0', '1', '--only',
+                                        name]) == 0
+    out = capsys.readouterr()
+    assert 'the same for every seed; one run' in out.err
+    assert [line for line in out.out.splitlines() if line.startswith('[')] == \
+        [f'[pseudo_label] {name}: {shlex.join(plain[0][1])}']
+
+
+@pytest.mark.parametrize('argv,message', [
+    (['--seeds', '0', '0'], 'given twice'),
+    (['--seeds', '-1'], 'not a seed'),
+    (['--seeds', 'one'], 'not a seed'),
+    (['--seeds'], 'expected at least one'),
+    (['--seeds', '0', '--release'], '--release and --seeds'),
+])
+def test_bad_seeds_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        launch.main('test', ['--dry-run'] + argv)
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_seed_checkpoint_names_the_seed_to_train():
+    name = 'mit-b5_source-gta_synthia2cityscapes'
+    with pytest.raises(SystemExit, match=rf'\(seed 7\): no checkpoint work_dirs/uvpt/'
+                                         rf'{name}/seed7/best_mIoU_iter_\*\.pth; train '
+                                         r'it with launcher_train.py --seeds 7'):
+        launch.main('test', ['--seeds', '7', '--only', name])
+
+
+@pytest.mark.parametrize('stage', ['train', 'test'])
+def test_smoke_runs_take_seeds(stage, smoke_dirs, capsys):
+    name = 'mit-b5_standard_gta52cityscapes'
+    commands = seed_commands(capsys, stage, ['--smoke', '--seeds', '0', '1', '--only',
+                                             name])
+    assert [label for label, _ in commands] == [f'{name} (seed 0)', f'{name} (seed 1)']
+    folder = 'uvpt' if stage == 'train' else 'test'
+    config = str(smoke_dirs / 'generated' / stage / f'{name}.py')
+    for seed, (_, argv) in enumerate(commands):
+        work_dir = str(smoke_dirs / 'smoke' / folder / name / f'seed{seed}')
+        assert argv[2] == config
+        if stage == 'train':
+            assert argv[3:] == ['--work-dir', work_dir, '--seed', str(seed)]
+        else:   # the one stand-in checkpoint, tested into each seed's folder
+            assert argv[3] == str(smoke_dirs / 'smoke' / 'model' /
+                                  f'{name}_adapted.pth')
+            assert argv[-2:] == ['--work-dir', work_dir]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mmseg_uvpt.launch.paper_runs import PAPER_MIOU, run_of_release_file
+from mmseg_uvpt.launch import run_results
 from mmseg_uvpt.launch.run_results import ResultsError, main, results_report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,12 +168,146 @@ def test_real_test_py_outputs(tmp_path):
                         'mit-b5_standard_gta52cityscapes.py')
     checkpoint = pretrain_main([toy, '--work-dir', str(tmp_path / 'run'),
                                 '--no-validate', '--seed', '0'])['last_checkpoint']
-    means = [evaluate_main([config, checkpoint, '--eval', 'mIoU', '--work-dir',
-                            str(tmp_path / 'work_dirs' / name)])['means']['mIoU19']
-             for config, name in ((toy, 'toy'), (paper, 'paper'))]
+    outs = [evaluate_main([config, checkpoint, '--eval', 'mIoU', '--work-dir',
+                           str(tmp_path / 'work_dirs' / name)])
+            for config, name in ((toy, 'toy'), (paper, 'paper'))]
+    means = [out['means']['mIoU19'] for out in outs]
+    # the checkpoint's training seed (meta['seed']) is recorded for the table
+    assert json.loads(Path(outs[0]['json']).read_text())['train_seed'] == 0
     text = results_report([str(tmp_path / 'work_dirs')])
     rows = table_rows(text)
     folder = str(Path(paper).parent)
     # the last checkpoint of the run (not a best_* file)
     assert rows[(folder, 'standard', 'MiT-B5')][:4] == ['—', f'{means[1]:.2f}', '54.2', '—']
     assert f'| {toy} | {checkpoint} | {means[0]:.2f} |' in text
+
+
+# ---------------------------------------------------------------------------------
+# seeds: results of one config and checkpoint kind that differ only in the training
+# seed are averaged (mean ± sample std, n)
+
+NAME = 'swin-b_standard_gta52cityscapes'   # paper: mIoU19 56.2
+CONFIG = f'configs/uvpt/{NAME}.py'
+
+
+def write_seeds(root, config, values, key='mIoU19', kind='best', seeds=(0, 1, 2)):
+    """One test.py output per seed, as launcher_test.py --seeds lays them out:
+    <root>/seed{N}/eval_*.json of <...>/uvpt/<run>/seed{N}/<checkpoint>."""
+    ckpt = 'best_mIoU_iter_2000.pth' if kind == 'best' else 'latest.pth'
+    return [write_result(root / f'seed{seed}', config, {key: value},
+                         checkpoint=f'work_dirs/uvpt/{NAME}/seed{seed}/{ckpt}')
+            for seed, value in zip(seeds, values)]
+
+
+def test_mean_and_sample_std_of_three_seeds(tmp_path):
+    # 50, 52, 57: mean 53; squared deviations 9 + 1 + 16 = 26, / (3 - 1) = 13
+    mean, std, n = run_results.mean_std([50.0, 52.0, 57.0])
+    assert (mean, n) == (53.0, 3) and std == pytest.approx(13 ** 0.5) \
+        == pytest.approx(3.6056, abs=1e-4)
+    assert run_results.mean_std([54.7]) == (54.7, None, 1)   # no std of one value
+
+    write_seeds(tmp_path / 'test' / NAME, CONFIG, [50.0, 52.0, 57.0])
+    # another run with one seed, in the same table: n=1, its std undefined
+    write_result(tmp_path / 'test' / 'mit' / 'seed0',
+                 'configs/uvpt/mit-b5_standard_gta52cityscapes.py', dict(mIoU19=54.7))
+    text = results_report([str(tmp_path)])
+    rows = table_rows(text)
+    assert rows[('configs/uvpt', 'standard', 'Swin-B')][:4] == [
+        '53.00 ± 3.61 n=3', '—', '56.2', '-3.20']   # 53.0 - 56.2
+    assert rows[('configs/uvpt', 'standard', 'MiT-B5')][:4] == [
+        '54.70 ± — n=1', '—', '54.2', '+0.50']
+    assert 'sample standard deviation (ddof=1)' in text
+    assert 'left out' not in text   # three seeds, not three versions of one result
+
+
+def test_best_and_last_and_configs_are_never_merged(tmp_path):
+    work = tmp_path / 'test'
+    # best: 50, 54 -> 52 ± sqrt(8) = 2.83; last: 40, 41 -> 40.5 ± sqrt(0.5) = 0.71
+    write_seeds(work / NAME / 'best', CONFIG, [50.0, 54.0], seeds=(0, 1))
+    write_seeds(work / NAME / 'last', CONFIG, [40.0, 41.0], kind='last', seeds=(0, 1))
+    # the same run under the release configs, and another run: rows of their own
+    write_seeds(work / 'release', f'configs/uvpt/release/{NAME}.py', [56.9])
+    write_seeds(work / 'other', 'configs/uvpt/swin-b_source-gta_gta52cityscapes.py',
+                [60.0, 62.0, 64.0])   # 62 ± 2
+    rows = table_rows(results_report([str(work)]))
+    assert rows[('configs/uvpt', 'standard', 'Swin-B')][:4] == [
+        '52.00 ± 2.83 n=2', '40.50 ± 0.71 n=2', '56.2', '-4.20']
+    assert rows[('configs/uvpt/release', 'standard', 'Swin-B')][:4] == [
+        '56.90 ± — n=1', '—', '56.2', '+0.70']
+    assert rows[('configs/uvpt', 'Source-GtA', 'Swin-B')][:4] == [
+        '62.00 ± 2.00 n=3', '—', '56.9', '+5.10']
+    assert len(rows) == 3
+
+
+def test_the_same_seed_twice_keeps_the_newer_result(tmp_path):
+    work = tmp_path / 'test' / NAME
+    write_seeds(work, CONFIG, [50.0, 52.0], seeds=(0, 1))
+    old = write_result(work / 'seed1', CONFIG, dict(mIoU19=10.0), name='eval_old.json',
+                       mtime=1_000_000, checkpoint=f'uvpt/{NAME}/seed1/best_x.pth')
+    text = results_report([str(tmp_path)])
+    # 50, 52 -> 51 ± sqrt(2) = 1.41; the old seed-1 result (10.0) is left out
+    assert table_rows(text)[('configs/uvpt', 'standard', 'Swin-B')][0] == \
+        '51.00 ± 1.41 n=2'
+    assert str(old) in text.split('left out:')[1]
+
+
+def test_the_seed_comes_from_train_seed_then_the_paths(tmp_path):
+    def seed_of(folder, checkpoint, **extra):
+        path = write_result(tmp_path / folder, CONFIG, dict(mIoU19=1.0),
+                            checkpoint=checkpoint)
+        content = json.loads(path.read_text())
+        path.write_text(json.dumps(dict(content, **extra)))
+        return run_results.read_result(str(path))['seed']
+
+    # test.py's train_seed first, whatever the folders say
+    assert seed_of('a/seed1', 'uvpt/seed2/best_x.pth', train_seed=7) == 7
+    assert seed_of('b/seed1', 'uvpt/seed2/best_x.pth', train_seed=0) == 0
+    # else the checkpoint's seed{N} folder (the innermost), else the JSON's folder
+    assert seed_of('c/seed1', 'w/seed5/uvpt/seed2/best_x.pth') == 2
+    assert seed_of('d/seed1', 'uvpt/run/best_x.pth', train_seed=None) == 1
+    # not a seed: a file name, a longer folder name, nothing at all
+    assert seed_of('e/test_seed3', 'uvpt/seed4.pth') is None
+    assert run_results.path_seed(None) is None
+    with pytest.raises(ResultsError, match='train_seed'):
+        seed_of('f', 'x.pth', train_seed='0')
+
+
+def test_results_of_test_py_group_by_their_recorded_seed(tmp_path):
+    """Without seed folders, train_seed alone tells the seeds apart (and a result
+    whose seed is not known is one of its own)."""
+    for i, (seed, value) in enumerate([(0, 50.0), (1, 52.0), (2, 57.0)]):
+        path = write_result(tmp_path / 'flat', CONFIG, dict(mIoU19=value),
+                            name=f'eval_{i}.json')
+        path.write_text(json.dumps(dict(json.loads(path.read_text()),
+                                        train_seed=seed)))
+    assert table_rows(results_report([str(tmp_path)]))[
+        ('configs/uvpt', 'standard', 'Swin-B')][0] == '53.00 ± 3.61 n=3'
+
+
+def test_toy_demo_seeds_print_mean_and_std(tmp_path, capsys):
+    """What tools/toy_demo.py --seeds 0 1 2 leaves: one toy demo per seed{N} folder,
+    each test.py output with its train_seed."""
+    root = tmp_path / 'toy_demo'
+    source = [14.9, 15.0, 15.1]   # 15.00 ± 0.10
+    uvpt = [17.0, 17.5, 18.3]     # 17.60; squared deviations .36 + .01 + .49 = .86
+    for seed in (0, 1, 2):
+        for folder, config, value, ckpt in (
+                ('test_source', 'configs/toy/test_source_mit-tiny.py', source[seed],
+                 'pretrain/iter_800.pth'),
+                ('test_uvpt', 'configs/toy/uvpt_mit-tiny.py', uvpt[seed],
+                 'uvpt/iter_400.pth')):
+            path = write_result(root / f'seed{seed}' / folder, config,
+                                dict(mIoU19=value),
+                                checkpoint=str(root / f'seed{seed}' / ckpt))
+            path.write_text(json.dumps(dict(json.loads(path.read_text()),
+                                            train_seed=seed)))
+    assert main([str(root)]) == 0
+    out = capsys.readouterr().out
+    lines = [l for l in out.splitlines() if l.startswith('| configs/toy/')]
+    assert lines == [   # sqrt(.86 / 2) = 0.656
+        f'| configs/toy/test_source_mit-tiny.py | {root}/seed*/pretrain/iter_800.pth '
+        '| 0, 1, 2 | 15.00 ± 0.10 n=3 |',
+        f'| configs/toy/uvpt_mit-tiny.py | {root}/seed*/uvpt/iter_400.pth '
+        '| 0, 1, 2 | 17.60 ± 0.66 n=3 |']
+    assert '| config | checkpoint | seeds | mIoU19 |' in out
+    assert 'left out' not in out

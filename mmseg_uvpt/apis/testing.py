@@ -3,8 +3,8 @@
 Loads a trained checkpoint safely and strictly, runs single-scale (or ``--aug-test``
 multi-scale + flip) inference on ``cfg.data.test``, prints mmseg's per-class table
 and the class means (mIoU over all classes and the dataset's ``eval_subsets``, e.g.
-mIoU16/mIoU13), writes them as JSON, and optionally colour overlays and
-submission files.
+mIoU16/mIoU13), writes them as JSON (with the checkpoint's training seed,
+``train_seed``), and optionally colour overlays and submission files.
 """
 import argparse
 import json
@@ -90,6 +90,17 @@ def class_means(metrics, dataset):
     return means
 
 
+def train_seed(meta):
+    """The seed the checkpoint was trained with (``meta['seed']``, which the training
+    stages record), or None; ``tools/results_table.py`` averages the seeds of a run
+    by it."""
+    seed = meta.get('seed') if isinstance(meta, dict) else None
+    try:
+        return None if seed is None else int(seed)
+    except (TypeError, ValueError):
+        return None
+
+
 def _write_json(path, payload):
     mmcv.mkdir_or_exist(osp.dirname(osp.abspath(path)))
     with open(path, 'w') as f:
@@ -151,7 +162,8 @@ def run_test(args, argv):
                         + ', '.join(f'{k} {v:.2f}' for k, v in means.items()))
         path = args.out or osp.join(cfg.work_dir, f'eval_{ctx.timestamp}.json')
         _write_json(path, dict(config=args.config, checkpoint=args.checkpoint,
-                               aug_test=args.aug_test, means=means, metrics=metrics))
+                               train_seed=train_seed(meta), aug_test=args.aug_test,
+                               means=means, metrics=metrics))
         summary.update(metrics=metrics, means=means, json=path)
         return summary
     finally:

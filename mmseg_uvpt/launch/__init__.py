@@ -1,4 +1,4 @@
 """Planning and running the paper's runs, above ``apis``: the stages and jobs
 (``jobs``), the launchers' shared command line (``launcher``), smoke runs on the toy
 benchmark (``smoke``), the paper's run names and numbers (``paper_runs``) and the
-results table (``results_table``)."""
+results table (``run_results``)."""

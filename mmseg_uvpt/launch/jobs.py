@@ -17,6 +17,17 @@ SOURCE_DATASETS = ('gta5', 'synthia')
 TEST_CHECKPOINTS = ('best', 'latest')
 #: the name mmcv's EvalHook gives the best checkpoint by ``evaluation.save_best``
 BEST_CHECKPOINT_PATTERN = 'best_mIoU_iter_*.pth'
+#: the stages whose script trains, and so takes ``--seed``
+SEEDED_STAGES = ('pretrain', 'train')
+#: the stages ``--seeds`` runs once per seed (pseudo-labelling runs once: see
+#: :mod:`mmseg_uvpt.launch.launcher`)
+PER_SEED_STAGES = SEEDED_STAGES + ('test', )
+
+
+def seed_dir(work_dir, seed):
+    """``<work_dir>/seed<seed>``, the run folder of one seed; ``work_dir`` itself
+    when ``seed`` is None."""
+    return work_dir if seed is None else osp.join(work_dir, f'seed{seed}')
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,21 @@ class Job:
         config (str): the config file the script gets.
         work_dir (str): the run folder.
         checkpoint (str | None): the checkpoint a test job evaluates.
+        seed (int | None): with ``launcher_*.py --seeds``, the job's seed: a
+            training stage gets ``--seed <seed>``; a test job evaluates the
+            adaptation run of that seed. None: no ``--seed`` (as without ``--seeds``).
     """
     stage: Stage
     name: str
     config: str
     work_dir: str
     checkpoint: str = None
+    seed: int = None
+
+    @property
+    def label(self):
+        """The job's name in the launchers' output: the run name, and its seed."""
+        return self.name if self.seed is None else f'{self.name} (seed {self.seed})'
 
     def script_args(self):
         """The script's arguments, without the launcher options."""
@@ -84,4 +104,6 @@ class Job:
         if self.stage.name == 'test':
             return [self.config, self.checkpoint, '--eval', 'mIoU',
                     '--work-dir', self.work_dir]
-        return [self.config, '--work-dir', self.work_dir]
+        seeded = self.seed is not None and self.stage.name in SEEDED_STAGES
+        return [self.config, '--work-dir', self.work_dir] + \
+            (['--seed', str(self.seed)] if seeded else [])

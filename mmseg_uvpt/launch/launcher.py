@@ -15,8 +15,35 @@ checkpoint by validation mIoU (``--checkpoint latest``: its last one), or with
 (``configs/uvpt/release/``). ``tools/results_table.py`` turns the outputs into the
 paper's table. Every path is relative to the repository root, which :func:`main`
 makes the working directory.
+
+**Seeds.** ``--seeds 0 1 2`` repeats each run once per seed; seed N writes to
+``<the run's work dir>/seed{N}``. One rule runs through the stages: *seeds vary the
+adaptation; the source model and its pseudo-labels are shared by every seed*.
+
+- ``pretrain``: ``pretrain.py ... --work-dir work_dirs/pretrain/<run>/seed{N} --seed
+  N``: one source model per seed, to measure how much source training varies. The
+  later stages do not read them, with or without seeds: they read the configured
+  ``source_checkpoint`` (``model/<run>.pth``), which you copy from the run you choose.
+- ``pseudo_label``: the labels are the shared source model's predictions, with no
+  random draw, the same for every seed; ``--seeds`` runs the stage once, into the
+  configured ``pseudo_label_dir``, and says so.
+- ``train``: ``train.py ... --work-dir work_dirs/uvpt/<run>/seed{N} --seed N``, each
+  seed from the configured source checkpoint and pseudo-labels: the seeds vary the
+  prompt adapter's and head's initialisation, the sample order and the augmentations.
+- ``test``: seed N evaluates ``work_dirs/uvpt/<run>/seed{N}/best_mIoU_iter_*.pth``
+  (``latest.pth`` with ``--checkpoint latest``) into ``work_dirs/test/<run>/seed{N}``;
+  ``test.py`` gets no ``--seed`` (evaluation draws nothing) and records the
+  checkpoint's training seed in its JSON (``train_seed``), by which
+  ``tools/results_table.py`` averages the seeds of a run (mean ± sample std, n).
+  ``--release`` (one checkpoint per run) takes no ``--seeds``.
+
+``--smoke --seeds`` does the same under ``work_dirs/smoke`` (its test stage evaluates
+the one random stand-in checkpoint per run for every seed). Without ``--seeds``
+commands and folders are as above, with no ``--seed``: each run draws a random seed,
+recorded in its log and checkpoints. The launchers pass no ``--deterministic``.
 """
 import argparse
+import dataclasses
 import glob
 import os
 import os.path as osp
@@ -25,18 +52,20 @@ import shutil
 import subprocess
 import sys
 
-from .jobs import BEST_CHECKPOINT_PATTERN, STAGES, TEST_CHECKPOINTS, WORK_ROOT, Job
+from .jobs import (BEST_CHECKPOINT_PATTERN, PER_SEED_STAGES, STAGES,
+                   TEST_CHECKPOINTS, WORK_ROOT, Job, seed_dir)
 from .paper_runs import release_checkpoint, release_config
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def adapted_checkpoint(name, which='best'):
+def adapted_checkpoint(name, which='best', seed=None):
     """The checkpoint of adaptation run ``name`` that its test evaluates: the best
     by validation mIoU (as the reference release keeps, ``evaluation.save_best``) or
-    the ``latest``. Without a best one yet the glob pattern is returned, which
-    :func:`check_checkpoint` refuses."""
-    work_dir = STAGES['train'].work_dir(name)
+    the ``latest``; with ``seed``, that of the run's ``seed{N}`` folder. Without a
+    best one yet the glob pattern is returned, which :func:`check_checkpoint`
+    refuses."""
+    work_dir = seed_dir(STAGES['train'].work_dir(name), seed)
     if which == 'latest':
         return osp.join(work_dir, 'latest.pth')
     found = sorted(glob.glob(osp.join(work_dir, BEST_CHECKPOINT_PATTERN)))
@@ -49,6 +78,26 @@ def paper_jobs(stage, checkpoint='best'):
     return [Job(stage, name, stage.config_path(name), stage.work_dir(name),
                 adapted_checkpoint(name, checkpoint) if stage.name == 'test' else None)
             for name in stage.run_names()]
+
+
+def seed_jobs(jobs, seeds, checkpoint='best'):
+    """Each job once per seed (run by run), in ``<work dir>/seed{N}``; a test job
+    evaluates the ``checkpoint`` of the adaptation run's seed N. Pseudo-labelling
+    draws nothing at random and its jobs are returned unchanged (module docstring).
+    ``seeds`` None: the jobs unchanged."""
+    if not seeds:
+        return list(jobs)
+    out = []
+    for job in jobs:
+        if job.stage.name not in PER_SEED_STAGES:
+            out.append(job)
+            continue
+        for seed in seeds:
+            ckpt = adapted_checkpoint(job.name, checkpoint, seed) \
+                if job.stage.name == 'test' else job.checkpoint
+            out.append(dataclasses.replace(job, work_dir=seed_dir(job.work_dir, seed),
+                                           checkpoint=ckpt, seed=seed))
+    return out
 
 
 def release_jobs(stage, work_root=WORK_ROOT):
@@ -65,9 +114,12 @@ def check_checkpoint(job):
     if job.config.startswith(osp.join('configs', 'uvpt', 'release')):
         how = ('convert the released file with tools/model_converters/'
                'uvpt_release2mmseg.py SRC ' + job.checkpoint)
+    elif job.seed is not None:
+        how = (f'train it with launcher_train.py --seeds {job.seed}, or pass '
+               '--checkpoint latest')
     else:
         how = 'train it with launcher_train.py, or pass --checkpoint latest'
-    raise SystemExit(f'[test] {job.name}: no checkpoint {job.checkpoint}; {how}')
+    raise SystemExit(f'[test] {job.label}: no checkpoint {job.checkpoint}; {how}')
 
 
 def select_jobs(jobs, only):
@@ -115,6 +167,10 @@ def parse_args(stage, argv=None):
     parser.add_argument('--gpus', type=int, default=1,
                         help='GPUs per run; more than 1 runs torchrun with '
                              '--launcher pytorch')
+    parser.add_argument('--seeds', type=_seed, nargs='+', metavar='N',
+                        help='repeat each run once per seed, seed N in '
+                             '<work dir>/seed{N} (see mmseg_uvpt/launch/launcher.py '
+                             'for how the stages share them)')
     parser.add_argument('--smoke', action='store_true',
                         help='2 iterations per run on the toy benchmark, small crops; '
                              'configs go to configs/_generated/')
@@ -130,7 +186,24 @@ def parse_args(stage, argv=None):
     args = parser.parse_args(argv)
     if getattr(args, 'release', False) and args.smoke:
         parser.error('--release and --smoke do not go together')
+    if getattr(args, 'release', False) and args.seeds:
+        parser.error('--release and --seeds do not go together: the release has one '
+                     'checkpoint per run')
+    if args.seeds and len(set(args.seeds)) < len(args.seeds):
+        parser.error(f'--seeds: a seed is given twice in {args.seeds}')
     return args
+
+
+def _seed(text):
+    """A ``--seeds`` value: a seed numpy accepts, 0 <= N < 2**32."""
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(f'not a seed (an integer 0 <= N < 2**32): '
+                                         f'{text!r}')
+    return seed
 
 
 def main(stage_name, argv=None):
@@ -144,6 +217,11 @@ def main(stage_name, argv=None):
     else:
         jobs = paper_jobs(stage, getattr(args, 'checkpoint', 'best'))
     jobs = select_jobs(jobs, args.only)
+    if args.seeds and stage.name not in PER_SEED_STAGES:
+        print(f'[{stage.name}] --seeds {" ".join(map(str, args.seeds))}: the '
+              'pseudo-labels are the shared source model\'s predictions, the same for '
+              'every seed; one run each', file=sys.stderr, flush=True)
+    jobs = seed_jobs(jobs, args.seeds, getattr(args, 'checkpoint', 'best'))
     if not (args.dry_run or args.smoke):
         for job in jobs:   # every input in place before the first job starts
             check_checkpoint(job)
@@ -153,12 +231,12 @@ def main(stage_name, argv=None):
             from .smoke import prepare_smoke_job
             job = prepare_smoke_job(job, dry_run=args.dry_run)
         command = build_command(job, args.gpus)
-        print(f'[{stage.name}] {job.name}: {shlex.join(command)}', flush=True)
+        print(f'[{stage.name}] {job.label}: {shlex.join(command)}', flush=True)
         if args.dry_run:
             continue
         status = subprocess.run(command).returncode
         if status != 0:
-            print(f'[{stage.name}] {job.name} failed with exit status {status}',
+            print(f'[{stage.name}] {job.label} failed with exit status {status}',
                   file=sys.stderr)
             return status
     return 0

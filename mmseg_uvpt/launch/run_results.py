@@ -12,6 +12,18 @@ the plain means over the subsets, with the release's derived figure in brackets
 (``release_synthia_means`` in ``mmseg_uvpt/datasets/cityscapes.py``). Any other config
 (the toy demo's, for instance) is listed below the table with its means.
 
+**Seeds.** Results of one config and checkpoint kind (best or last) that differ in
+their training seed are one group, and the group's figure is the mean over its seeds.
+A result's seed is the ``train_seed`` that ``test.py`` records from the checkpoint,
+else the innermost ``seed{N}`` folder of the checkpoint's path, else that of the JSON
+file's path (``launcher_*.py --seeds`` and ``tools/toy_demo.py --seeds`` write there),
+else unknown (such a result counts as one seed of its own). Of two results of the same
+seed the newer file wins and the other is named as left out, as without seeds. Where
+a table has a group of two or more, every figure of that table reads ``mean ± std
+n=N``: the sample standard deviation (ddof=1) over the N seeds, ``—`` for a single
+seed, where it is not defined; the difference to the paper is the mean's. Tables with
+no such group look as they did without seeds.
+
     python tools/results_table.py work_dirs/test work_dirs/test_release
     python tools/results_table.py work_dirs/toy_demo
 """
@@ -20,7 +32,10 @@ import glob
 import json
 import os
 import os.path as osp
+import re
+import statistics
 import sys
+from pathlib import PurePath
 
 from .paper_runs import PAPER_MIOU, TARGET_SUFFIX
 
@@ -29,6 +44,8 @@ COLUMNS = (('GTA5→CS mIoU19', 'gta5', 'mIoU19'),
            ('SYN→CS mIoU16', 'synthia', 'mIoU16'),
            ('SYN→CS mIoU13', 'synthia', 'mIoU13'))
 SOURCE_MODEL_NAMES = {'standard': 'standard', 'source-gta': 'Source-GtA'}
+#: a folder of one seed's run, as ``launcher_*.py --seeds`` names it
+SEED_FOLDER = re.compile(r'seed(\d+)$')
 BACKBONE_NAMES = {'swin-b': 'Swin-B', 'mit-b5': 'MiT-B5'}
 
 
@@ -51,8 +68,36 @@ def find_result_files(paths):
     return files
 
 
+def path_seed(path):
+    """N of the innermost ``seed{N}`` folder on ``path`` (not its file name), or
+    None."""
+    if not path:
+        return None
+    for part in reversed(PurePath(osp.normpath(str(path))).parent.parts):
+        match = SEED_FOLDER.fullmatch(part)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def result_seed(content, path):
+    """The training seed of a result: ``train_seed`` of the JSON, else the
+    ``seed{N}`` folder of its checkpoint, else that of the JSON file ``path``."""
+    seed = content.get('train_seed')
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ResultsError(f'{path}: train_seed must be an integer, got {seed!r}')
+        return seed
+    for where in (content.get('checkpoint'), path):
+        seed = path_seed(where)
+        if seed is not None:
+            return seed
+    return None
+
+
 def read_result(path):
-    """``dict(config, checkpoint, means)`` of one ``test.py`` JSON output."""
+    """``dict(config, checkpoint, means, seed, file)`` of one ``test.py`` JSON output
+    (``seed`` by :func:`result_seed`, None if unknown)."""
     try:
         with open(path) as f:
             content = json.load(f)
@@ -63,7 +108,8 @@ def read_result(path):
         raise ResultsError(f'{path}: not a test.py result (it needs "config" and '
                            '"means", as test.py --eval mIoU writes)')
     return dict(config=content['config'], checkpoint=content.get('checkpoint'),
-                means={k: float(v) for k, v in content['means'].items()}, file=path)
+                means={k: float(v) for k, v in content['means'].items()},
+                seed=result_seed(content, path), file=path)
 
 
 def checkpoint_kind(checkpoint):
@@ -72,15 +118,49 @@ def checkpoint_kind(checkpoint):
 
 
 def latest_per_config(results):
-    """One result per config and checkpoint kind (the newest file wins); the others
-    are returned too."""
+    """One result per config, checkpoint kind and seed (the newest file wins); the
+    others are returned too."""
     by_config, superseded = {}, []
     for result in sorted(results, key=lambda r: os.path.getmtime(r['file'])):
-        key = (osp.normpath(result['config']), checkpoint_kind(result['checkpoint']))
+        key = (osp.normpath(result['config']), checkpoint_kind(result['checkpoint']),
+               result['seed'])
         if key in by_config:
             superseded.append(by_config[key])
         by_config[key] = result
     return list(by_config.values()), superseded
+
+
+def mean_std(values):
+    """``(mean, sample standard deviation (ddof=1), n)`` of ``values``; the
+    deviation is None for a single value."""
+    values = list(values)
+    std = statistics.stdev(values) if len(values) > 1 else None
+    return statistics.fmean(values), std, len(values)
+
+
+def group_seeds(results):
+    """The results of one config and checkpoint kind over their seeds, as
+    ``dict(config, kind, results, seeds, stats)``: ``results`` sorted by seed (an
+    unknown seed first), ``stats`` each ``means`` key's :func:`mean_std` over the
+    results that have it. Pass one result per seed (:func:`latest_per_config`)."""
+    groups = {}
+    for result in results:
+        key = (osp.normpath(result['config']), checkpoint_kind(result['checkpoint']))
+        groups.setdefault(key, []).append(result)
+    out = []
+    for (_, kind), members in groups.items():
+        members.sort(key=lambda r: (r['seed'] is not None, r['seed'] or 0))
+        keys = dict.fromkeys(k for r in members for k in r['means'])
+        stats = {k: mean_std(r['means'][k] for r in members if k in r['means'])
+                 for k in keys}
+        out.append(dict(config=members[0]['config'], kind=kind, results=members,
+                        seeds=[r['seed'] for r in members], stats=stats))
+    return out
+
+
+def _seeded(groups):
+    """Whether any group averages more than one result."""
+    return any(len(g['results']) > 1 for g in groups)
 
 
 def split_run(config):
@@ -93,30 +173,44 @@ def split_run(config):
     return osp.dirname(osp.normpath(config)), source_model, backbone, dataset
 
 
-def _figure(means, key):
-    """``means[key]`` as text, with the release's derived figure in brackets."""
-    if means is None or key not in means:
+def _figure(stats, key, seeded=False):
+    """The mean of ``key`` as text, with the release's derived figure in brackets;
+    ``seeded``: with ``± std`` (``—`` for one seed) and ``n=N`` around them."""
+    if stats is None or key not in stats:
         return '—'
-    release = means.get(f'{key}_release')
-    return f'{means[key]:.2f}' + ('' if release is None else f' ({release:.2f})')
+    mean, std, n = stats[key]
+    release = stats.get(f'{key}_release')
+    return _mean_text(mean, std, seeded) \
+        + ('' if release is None else f' ({release[0]:.2f})') \
+        + (f' n={n}' if seeded else '')
 
 
-def _cells(best, last, key, paper):
+def _mean_text(mean, std, seeded):
+    """``mean``, and with ``seeded`` `` ± std`` (``—`` where undefined)."""
+    if not seeded:
+        return f'{mean:.2f}'
+    return f'{mean:.2f} ± ' + ('—' if std is None else f'{std:.2f}')
+
+
+def _cells(best, last, key, paper, seeded=False):
     """best, last, paper and best - paper for one column."""
-    delta = '—' if best is None or key not in best else f'{best[key] - paper:+.2f}'
-    return [_figure(best, key), _figure(last, key), f'{paper:.1f}', delta]
+    delta = '—' if best is None or key not in best else f'{best[key][0] - paper:+.2f}'
+    return [_figure(best, key, seeded), _figure(last, key, seeded), f'{paper:.1f}',
+            delta]
 
 
-def paper_table(results):
-    """Markdown table of the paper runs among ``results`` (None if there are none)."""
-    rows = {}
-    for result in results:
-        parts = split_run(result['config'])
+def paper_table(groups):
+    """Markdown table of the paper runs among ``groups`` (:func:`group_seeds`), None
+    if there are none."""
+    rows, seeded = {}, False
+    for group in groups:
+        parts = split_run(group['config'])
         if parts is None:
             continue
         folder, source_model, backbone, dataset = parts
         row = rows.setdefault((folder, source_model, backbone), {})
-        row[(dataset, checkpoint_kind(result['checkpoint']))] = result['means']
+        row[(dataset, group['kind'])] = group['stats']
+        seeded = seeded or len(group['results']) > 1
     if not rows:
         return None
     header = ['configs', 'source model', 'backbone']
@@ -131,7 +225,7 @@ def paper_table(results):
         for _, dataset, key in COLUMNS:
             run = f'{backbone}_{source_model}_{dataset}{TARGET_SUFFIX}'
             cells += _cells(values.get((dataset, 'best')), values.get((dataset, 'last')),
-                            key, PAPER_MIOU[run][key])
+                            key, PAPER_MIOU[run][key], seeded)
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -146,18 +240,43 @@ TABLE_NOTES = (
     'into which any IoU of terrain, truck or train leaks.')
 
 
-def other_table(results):
-    """Markdown list of the results of configs that are not paper runs."""
-    others = [r for r in results if split_run(r['config']) is None]
+SEED_NOTES = (
+    'mean ± std n=N: the mean and the sample standard deviation (ddof=1) over N '
+    'training seeds, — for N=1')
+
+
+def _checkpoints(group):
+    """The group's checkpoint: the one path, else the paths with ``seed{N}`` folders
+    as ``seed*`` if that makes them one, else how many there are."""
+    paths = {str(r['checkpoint']) for r in group['results']}
+    if len(paths) == 1:
+        return paths.pop()
+    patterns = {re.sub(r'(^|[/\\])seed\d+(?=[/\\])', r'\1seed*', p) for p in paths}
+    return patterns.pop() if len(patterns) == 1 else \
+        f'{len(paths)} {group["kind"]} checkpoints'
+
+
+def other_table(groups):
+    """Markdown list of the groups (:func:`group_seeds`) of configs that are not
+    paper runs; with a column of seeds where a group has several."""
+    others = [g for g in groups if split_run(g['config']) is None]
     if not others:
         return None
-    keys = sorted({k for r in others for k in r['means']},
+    seeded = _seeded(others)
+    keys = sorted({k for g in others for k in g['stats']},
                   key=lambda k: (-len(k), k), reverse=True)
-    lines = ['| config | checkpoint | ' + ' | '.join(keys) + ' |',
-             '|' + '---|' * (len(keys) + 2)]
-    for r in sorted(others, key=lambda r: r['config']):
-        cells = [r['config'], str(r['checkpoint'])]
-        cells += [f'{r["means"][k]:.2f}' if k in r['means'] else '—' for k in keys]
+    head = ['config', 'checkpoint'] + (['seeds'] if seeded else []) + keys
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for g in sorted(others, key=lambda g: (g['config'], g['kind'])):
+        cells = [g['config'], _checkpoints(g)]
+        if seeded:
+            cells.append(', '.join('?' if s is None else str(s) for s in g['seeds']))
+        for k in keys:
+            if k not in g['stats']:
+                cells.append('—')
+                continue
+            mean, std, n = g['stats'][k]
+            cells.append(_mean_text(mean, std, seeded) + (f' n={n}' if seeded else ''))
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -169,14 +288,20 @@ def results_report(paths):
         raise ResultsError(f'no eval_*.json (test.py --eval mIoU output) under '
                            f'{", ".join(paths)}')
     results, superseded = latest_per_config([read_result(f) for f in files])
+    groups = group_seeds(results)
     parts = []
-    table = paper_table(results)
+    table = paper_table(groups)
     if table:
+        notes = TABLE_NOTES
+        if _seeded([g for g in groups if split_run(g['config']) is not None]):
+            notes += '\n' + SEED_NOTES + '; Δ best is the mean\'s.'
         parts.append('Cityscapes val mIoU (%): this project, the paper, difference\n\n'
-                     + table + '\n\n' + TABLE_NOTES)
-    others = other_table(results)
+                     + table + '\n\n' + notes)
+    others = other_table(groups)
     if others:
-        parts.append('Other configs (mIoU, %)\n\n' + others)
+        seeded = _seeded([g for g in groups if split_run(g['config']) is None])
+        parts.append('Other configs (mIoU, %)\n\n' + others
+                     + ('\n\n' + SEED_NOTES + '.' if seeded else ''))
     if superseded:
         parts.append('Older results of the same configs, left out: '
                      + ', '.join(r['file'] for r in superseded))
@@ -187,7 +312,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Collect test.py JSON outputs into the paper's table (GTA5→CS "
                     'mIoU19, SYNTHIA→CS mIoU16/mIoU13 per backbone and source model, '
-                    "with the paper's values and the differences).")
+                    "with the paper's values and the differences); runs of several "
+                    'training seeds as mean ± sample std and n.')
     parser.add_argument('paths', nargs='+', metavar='WORK_DIR',
                         help='work dirs searched for eval_*.json, or JSON files')
     args = parser.parse_args(argv)

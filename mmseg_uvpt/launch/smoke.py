@@ -21,7 +21,7 @@ import sys
 from mmcv import Config
 
 from ..datasets.pseudo_label import IMG_SUFFIX
-from .jobs import STAGES, TARGET_SUFFIX, Job
+from .jobs import STAGES, TARGET_SUFFIX, Job, seed_dir
 
 SMOKE_ROOT = 'work_dirs/smoke'
 GENERATED_DIR = 'configs/_generated'
@@ -192,12 +192,14 @@ def prepare_smoke_job(job, dry_run=False):
     """The smoke twin of a paper job: its generated config and stand-in inputs.
 
     With ``dry_run`` only the config is written; nothing is generated or trained.
+    A job of one seed (``--seeds``) keeps its seed and runs in the smoke work dir's
+    ``seed{N}``; the stand-ins are shared by every seed.
     """
     stage = job.stage
     prepare = not dry_run
     if prepare:
         ensure_toy_data()
-    work_dir = stage.work_dir(job.name, SMOKE_ROOT)
+    work_dir = seed_dir(stage.work_dir(job.name, SMOKE_ROOT), job.seed)
     checkpoint = None
     if stage.name == 'pretrain':
         cfg = smoke_config(job.config)
@@ -218,4 +220,5 @@ def prepare_smoke_job(job, dry_run=False):
             checkpoint = osp.join(SMOKE_MODEL_DIR, job.name + '_adapted.pth')
             if prepare:
                 _random_checkpoint(cfg.model, checkpoint)
-    return Job(stage, job.name, _dump(cfg, stage, job.name), work_dir, checkpoint)
+    return Job(stage, job.name, _dump(cfg, stage, job.name), work_dir, checkpoint,
+               job.seed)

@@ -4,11 +4,15 @@ Stages (each the same entry point a researcher runs by hand):
 data (generate + convert) → pretrain → pseudo-labels → source-only test → adapt → test.
 Writes ``summary.json``, ``summary.txt`` and ``grid.png`` (image, ground truth,
 source-only, adapted) into the work dir and returns the summary.
+:func:`run_toy_demo_seeds` runs it once per seed, in ``<work dir>/seed{N}``, and
+adds ``summary_seeds.json`` and ``summary_seeds.txt`` with the mean and sample
+standard deviation over the seeds.
 """
 import json
 import os
 import os.path as osp
 import shutil
+import statistics
 import time
 
 import cv2
@@ -105,7 +109,8 @@ def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_optio
 
     Args:
         work_dir (str): where every stage writes (sub-folders per stage).
-        seed (int): seed of the data generator and of every training stage.
+        seed (int): seed of every training stage (the toy data is generated with
+            seed 0 whatever ``seed`` is, and once for every run).
         fresh (bool): delete ``work_dir`` first.
         train_options (tuple[str]): extra ``KEY=VALUE`` config options of the
             adaptation stage, e.g. ``('model.amp_dtype=bfloat16',)``.
@@ -173,3 +178,59 @@ def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_optio
         f.write(text + '\n')
     print('\n' + text, flush=True)
     return summary
+
+
+#: the figures of a toy demo summary that :func:`run_toy_demo_seeds` averages
+SEED_FIGURES = (('source-only mIoU', 'source_only_miou'),
+                ('Uni-UVPT mIoU', 'uvpt_miou'), ('difference', 'miou_gain'))
+
+
+def seeds_summary(summaries):
+    """Mean, sample standard deviation (ddof=1; None for one seed) and the per-seed
+    values of each of ``SEED_FIGURES`` over ``summaries`` (seed -> summary)."""
+    out = dict(seeds=list(summaries), n=len(summaries))
+    for _, key in SEED_FIGURES:
+        values = [summaries[seed][key] for seed in summaries]
+        out[key] = dict(
+            mean=round(statistics.fmean(values), 2),
+            std=round(statistics.stdev(values), 2) if len(values) > 1 else None,
+            per_seed=dict(zip(map(str, summaries), values)))
+    out['seeds_beating_source'] = [seed for seed, s in summaries.items()
+                                   if s['uvpt_miou'] > s['source_only_miou']]
+    return out
+
+
+def format_seeds_summary(combined):
+    seeds = combined['seeds']
+    lines = [f'Uni-UVPT toy demo over {combined["n"]} seeds '
+             f'({", ".join(map(str, seeds))}): toy target val, mIoU over 19 classes, '
+             'mean ± sample std (ddof=1)']
+    for title, key in SEED_FIGURES:
+        figure = combined[key]
+        std = '—' if figure['std'] is None else f'{figure["std"]:.2f}'
+        sign = '+' if key == 'miou_gain' else ''
+        per_seed = ', '.join(f'{v:{sign}.2f}' for v in figure['per_seed'].values())
+        lines.append(f'  {title:18} {figure["mean"]:{sign}6.2f} ± {std}   '
+                     f'(per seed: {per_seed})')
+    lines.append(f'  {"beat the source":18} {len(combined["seeds_beating_source"])} of '
+                 f'{combined["n"]} seeds')
+    return '\n'.join(lines)
+
+
+def run_toy_demo_seeds(work_dir, seeds, fresh=False, train_options=()):
+    """:func:`run_toy_demo` once per seed, seed N in ``<work_dir>/seed{N}``, then the
+    combined summary (:func:`seeds_summary`), written to ``summary_seeds.json`` and
+    ``summary_seeds.txt`` in ``work_dir`` and returned."""
+    summaries = {}
+    for seed in seeds:
+        summaries[seed] = run_toy_demo(osp.join(work_dir, f'seed{seed}'), seed=seed,
+                                       fresh=fresh, train_options=train_options)
+    combined = seeds_summary(summaries)
+    os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'summary_seeds.json'), 'w') as f:
+        json.dump(combined, f, indent=2)
+    text = format_seeds_summary(combined)
+    with open(osp.join(work_dir, 'summary_seeds.txt'), 'w') as f:
+        f.write(text + '\n')
+    print('\n' + text, flush=True)
+    return combined
