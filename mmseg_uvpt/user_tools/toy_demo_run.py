@@ -119,9 +119,9 @@ def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_optio
 
     from ..toy_benchmark import generate_toy_data
     from ..utils.param_report import param_table
-    from .pseudo_label import generate_pseudo_labels
-    from .stages import pretrain_main, train_main
-    from .testing import evaluate_main
+    from ..apis.pseudo_label import generate_pseudo_labels
+    from ..apis.stages import pretrain_main, train_main
+    from ..apis.testing import evaluate_main
 
     if fresh and osp.isdir(work_dir):
         shutil.rmtree(work_dir)
