@@ -127,7 +127,11 @@ def run_training(args, argv, adaptation):
         model.init_weights()
         if source is not None:
             load_source_checkpoint(model, source, logger=ctx.logger)
-        ctx.logger.info('parameters:\n' + param_table(model)[1])
+        param_rows, param_text = param_table(model)
+        ctx.logger.info('parameters:\n' + param_text)
+        # every checkpoint's meta says what trained (docs/variants.md)
+        ctx.meta['parameters'] = {k: param_rows[-1][k]
+                                  for k in ('trainable', 'frozen', 'total')}
         model.CLASSES = datasets[0].CLASSES
         ctx.meta.update(CLASSES=list(datasets[0].CLASSES),
                         PALETTE=[list(c) for c in datasets[0].PALETTE or []])

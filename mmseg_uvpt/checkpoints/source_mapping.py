@@ -67,7 +67,7 @@ def load_source_checkpoint(model, path, logger=None):
     fresh = [k for k in own if k not in state]
     model.load_state_dict({k: state[k] for k in loaded}, strict=False)
     print_log(f'source checkpoint {path}: loaded {len(loaded)} keys, '
-              f'{len(fresh)} new (adapter/mixture, freshly initialised), '
+              f'{len(fresh)} new (adapter, mixture or LoRA, freshly initialised), '
               f'{len(training_heads)} unused (Source-GtA training heads)', logger=logger)
     print_log('new keys: ' + summarise_keys(fresh, limit=10), logger=logger)
     return dict(loaded=loaded, fresh=fresh, unused=training_heads)

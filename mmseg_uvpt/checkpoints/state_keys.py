@@ -5,11 +5,19 @@ from .checkpoint_files import CheckpointError
 
 #: keys of the adaptation model that a source checkpoint does not have
 FRESH_PREFIXES = ('backbone.prompt_adapter.', 'pred_mix_logits', 'prompt_mix_logits')
+#: the last name component of the LoRA baseline's low-rank updates
+#: (``models/backbones/peft.py``), also fresh
+LORA_PARAM_NAMES = ('lora_A', 'lora_B')
+
+
+def is_lora_key(key):
+    """True for a LoRA update's key (``...qkv.lora_A``)."""
+    return key.rsplit('.', 1)[-1] in LORA_PARAM_NAMES
 
 
 def is_fresh_key(key):
-    """True for adapter and mixture keys, which are trained from scratch."""
-    return key.startswith(FRESH_PREFIXES)
+    """True for adapter, mixture and LoRA keys, which are trained from scratch."""
+    return key.startswith(FRESH_PREFIXES) or is_lora_key(key)
 
 
 def unwrap_state_dict(checkpoint, path):

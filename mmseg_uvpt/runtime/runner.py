@@ -214,6 +214,12 @@ class UVPTIterBasedRunner(IterBasedRunner):
         filename = filename_tmpl.format(done)
         path = osp.join(out_dir, filename)
         atomic_save(checkpoint, path)
+        # what a run's model costs on disk (docs/variants.md compares the baselines)
+        form = 'prompt-only' if PROMPT_ONLY_KEY in checkpoint else 'full'
+        self.logger.info(
+            f'saved {path}: {os.path.getsize(path) / 2 ** 20:.2f} MiB ({form}, '
+            f'{len(checkpoint["state_dict"])} model tensors'
+            + (', optimizer state' if 'optimizer' in checkpoint else '') + ')')
         if create_symlink:
             _atomic_symlink(filename, osp.join(out_dir, 'latest.pth'))
         return path

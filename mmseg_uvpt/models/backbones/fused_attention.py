@@ -62,7 +62,10 @@ def _sdpa_with_mha_weights(mha, query, key_value):
     ``out_proj``: ``[B, Lq, C]``, ``[B, Lk, C]`` → ``[B, Lq, C]``."""
     B, Lq, C = query.shape
     heads, head_dims = mha.num_heads, C // mha.num_heads
-    w_q, w_kv = mha.in_proj_weight.split([C, 2 * C])
+    # a LoRA-tuned projection (backbones/peft.py) adds its low-rank update
+    merged = getattr(mha, 'lora_in_proj_weight', None)
+    in_proj_weight = mha.in_proj_weight if merged is None else merged()
+    w_q, w_kv = in_proj_weight.split([C, 2 * C])
     b_q, b_kv = (None, None) if mha.in_proj_bias is None else mha.in_proj_bias.split([C, 2 * C])
     q = F.linear(query, w_q, b_q).view(B, Lq, heads, head_dims).transpose(1, 2)
     k, v = F.linear(key_value, w_kv, b_kv).view(

@@ -24,17 +24,22 @@ class MiTPrompt(PromptedBackboneMixin, MixVisionTransformer):
         fused_attention (bool): Efficient attention through
             ``F.scaled_dot_product_attention`` (same parameters, same result).
         with_cp (bool): Gradient checkpointing of every stock block (non-reentrant).
+        with_prompt_adapter (bool): False builds no adapter (``prompt_cfg`` must be
+            None): the stock forward, for the ablations and baselines of
+            docs/variants.md. Default: True.
         **kwargs: ``MixVisionTransformer`` arguments (``embed_dims``, ``num_layers``,
             ``num_heads``, ``sr_ratios``, ``drop_path_rate``, ``init_cfg``, ...).
     """
 
     def __init__(self, prompt_cfg=None, freeze_backbone=True, frozen_drop_path=True,
-                 fused_attention=True, with_cp=False, **kwargs):
+                 fused_attention=True, with_cp=False, with_prompt_adapter=True,
+                 **kwargs):
         super().__init__(with_cp=False, **kwargs)
         stage_dims = [self.embed_dims * heads for heads in self.num_heads]
         drop_path_rate = stock_argument(MixVisionTransformer, kwargs, 'drop_path_rate')
         self._setup_prompting(stage_dims, freeze_backbone, frozen_drop_path,
-                              fused_attention, with_cp, prompt_cfg, drop_path_rate)
+                              fused_attention, with_cp, prompt_cfg, drop_path_rate,
+                              with_prompt_adapter)
 
     def _stage_tokens(self, i, carry):
         return self.layers[i][0](carry)  # patch embed: NCHW → tokens, (H, W)

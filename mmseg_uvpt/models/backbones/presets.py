@@ -41,5 +41,5 @@ MIT_TINY_PROMPT = dict(
 def stock_kwargs(preset):
     """The stock mmseg backbone kwargs of a preset (no prompting keys, no type)."""
     prompting = {'type', 'prompt_cfg', 'freeze_backbone', 'frozen_drop_path',
-                 'fused_attention'}
+                 'fused_attention', 'with_prompt_adapter'}
     return {k: v for k, v in preset.items() if k not in prompting}

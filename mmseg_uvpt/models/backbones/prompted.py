@@ -30,9 +30,19 @@ class PromptedBackboneMixin:
     """
 
     def _setup_prompting(self, stage_dims, freeze_backbone, frozen_drop_path,
-                         fused_attention, with_cp, prompt_cfg, drop_path_rate):
+                         fused_attention, with_cp, prompt_cfg, drop_path_rate,
+                         with_prompt_adapter=True):
         """``drop_path_rate``: the stock backbone's; the extractors' ConvFFN branches
-        use it unless ``prompt_cfg.drop_path_rate`` is a number."""
+        use it unless ``prompt_cfg.drop_path_rate`` is a number.
+        ``with_prompt_adapter=False`` builds no adapter (the "without the prompt
+        adapter" ablation and the baselines of docs/variants.md): the backbone then
+        computes the stock forward, with the freezing, fused attention and
+        checkpointing set here; ``prompt_cfg`` must then be None."""
+        if not with_prompt_adapter and prompt_cfg is not None:
+            raise ValueError(f'{type(self).__name__}: with_prompt_adapter=False builds '
+                             'no adapter, so prompt_cfg must be None (got '
+                             f'{prompt_cfg})')
+        self.num_run_stages = len(stage_dims)
         self.freeze_backbone = freeze_backbone
         self.frozen_drop_path = frozen_drop_path
         self.fused_attention = fused_attention
@@ -43,6 +53,9 @@ class PromptedBackboneMixin:
             fuse_attention_(self)
         if freeze_backbone:
             self.requires_grad_(False)
+        if not with_prompt_adapter:
+            self.prompt_adapter = None
+            return
         prompt_cfg = dict(prompt_cfg or {})
         if prompt_cfg.get('drop_path_rate') is None:
             prompt_cfg['drop_path_rate'] = drop_path_rate
@@ -67,7 +80,8 @@ class PromptedBackboneMixin:
         # The stock init (or pretrained load) walks all of self.modules() and would
         # re-initialise the adapter's Linear layers with it, so re-init it afterwards.
         super().init_weights()
-        self.prompt_adapter.init_weights()
+        if self.prompt_adapter is not None:
+            self.prompt_adapter.init_weights()
 
     def forward(self, x):
         """Returns the stock list of normalised stage outputs (NCHW)."""
@@ -75,26 +89,29 @@ class PromptedBackboneMixin:
 
     def forward_with_injected(self, x):
         """Returns ``(outs, injected)``: the stock outputs and, per stage, the stage
-        tokens right after injection, before the frozen stage runs (NCHW)."""
+        tokens right after injection, before the frozen stage runs (NCHW); without
+        an adapter ``injected`` is empty."""
         return self._forward(x, collect_injected=True)
 
     def _forward(self, img, collect_injected):
-        prompts, prompt_shapes = self.prompt_adapter.generate(img)
+        adapter = self.prompt_adapter
+        if adapter is not None:
+            prompts, prompt_shapes = adapter.generate(img)
         outs, injected = [], []
         carry = img
-        num_stages = len(self.prompt_adapter.interactors)
+        num_stages = self.num_run_stages
         for i in range(num_stages):
             tokens, hw_shape = self._stage_tokens(i, carry)
-            tokens, handover = self.prompt_adapter.interact(
-                i, tokens, hw_shape, prompts, prompt_shapes)
-            if collect_injected:
-                injected.append(nlc_to_nchw(tokens, hw_shape))
+            if adapter is not None:
+                tokens, handover = adapter.interact(
+                    i, tokens, hw_shape, prompts, prompt_shapes)
+                if collect_injected:
+                    injected.append(nlc_to_nchw(tokens, hw_shape))
             carry, out = self._run_stage(i, tokens, hw_shape)
             if i in self.out_indices:
                 outs.append(out)
-            if i < num_stages - 1:
-                prompts, prompt_shapes = self.prompt_adapter.hand_over(
-                    i, handover, prompt_shapes)
+            if adapter is not None and i < num_stages - 1:
+                prompts, prompt_shapes = adapter.hand_over(i, handover, prompt_shapes)
         return outs, injected
 
     def _run_block(self, block, x, hw_shape):

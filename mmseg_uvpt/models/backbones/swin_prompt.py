@@ -22,16 +22,21 @@ class SwinPrompt(PromptedBackboneMixin, SwinTransformer):
         fused_attention (bool): Window attention through
             ``F.scaled_dot_product_attention`` (same parameters, same result).
         with_cp (bool): Gradient checkpointing of every stock block (non-reentrant).
+        with_prompt_adapter (bool): False builds no adapter (``prompt_cfg`` must be
+            None): the stock forward, for the ablations and baselines of
+            docs/variants.md. Default: True.
         **kwargs: ``SwinTransformer`` arguments (``embed_dims``, ``depths``,
             ``num_heads``, ``window_size``, ``drop_path_rate``, ``init_cfg``, ...).
     """
 
     def __init__(self, prompt_cfg=None, freeze_backbone=True, frozen_drop_path=True,
-                 fused_attention=True, with_cp=False, **kwargs):
+                 fused_attention=True, with_cp=False, with_prompt_adapter=True,
+                 **kwargs):
         super().__init__(with_cp=False, **kwargs)
         drop_path_rate = stock_argument(SwinTransformer, kwargs, 'drop_path_rate')
         self._setup_prompting(self.num_features, freeze_backbone, frozen_drop_path,
-                              fused_attention, with_cp, prompt_cfg, drop_path_rate)
+                              fused_attention, with_cp, prompt_cfg, drop_path_rate,
+                              with_prompt_adapter)
 
     def _stage_tokens(self, i, carry):
         if i > 0:
