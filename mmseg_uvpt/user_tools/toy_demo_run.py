@@ -104,6 +104,45 @@ def format_summary(summary):
     return '\n'.join(lines)
 
 
+def prepare_toy_source(work_dir, seed=0, timer=None):
+    """The toy benchmark's first stages: data (generated once, seed 0, in
+    ``data/toy``, which the toy configs read), a pretrained source model, its
+    pseudo-labels and its test on the target val split.
+
+    Args:
+        work_dir (str): where the stages write (``pretrain/``, ``pseudo_labels/``,
+            ``test_source/``).
+        seed (int): seed of the pretraining.
+        timer (StageTimer, optional): times the stages.
+
+    Returns:
+        dict: ``source_checkpoint``, ``pseudo_label_dir`` and ``test`` (the test
+        stage's summary).
+    """
+    from ..apis.pseudo_label import generate_pseudo_labels
+    from ..apis.stages import pretrain_main
+    from ..apis.testing import evaluate_main
+    from ..toy_benchmark import generate_toy_data
+
+    timer = timer or StageTimer()
+    # the toy configs read data/toy; the generator leaves a complete set alone
+    timer.run('data', generate_toy_data, out='data/toy', seed=0, convert=True)
+    pretrain = timer.run('pretrain', pretrain_main, [
+        TOY_CONFIGS['pretrain'], '--work-dir', osp.join(work_dir, 'pretrain'),
+        '--seed', str(seed), '--deterministic'])
+    source_ckpt = pretrain['last_checkpoint']
+
+    pl_dir = osp.join(work_dir, 'pseudo_labels')
+    pl_cfg = mmcv.Config.fromfile(TOY_CONFIGS['pseudo_label'])
+    timer.run('pseudo_label', generate_pseudo_labels, pl_cfg, source_ckpt, pl_dir)
+
+    source_test = timer.run('test_source', evaluate_main, [
+        TOY_CONFIGS['test_source'], source_ckpt, '--eval', 'mIoU',
+        '--work-dir', osp.join(work_dir, 'test_source')])
+    return dict(source_checkpoint=source_ckpt, pseudo_label_dir=pl_dir,
+                test=source_test)
+
+
 def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_options=()):
     """Run the whole pipeline and return the summary dict (also written to disk).
 
@@ -117,31 +156,18 @@ def run_toy_demo(work_dir='work_dirs/toy_demo', seed=0, fresh=False, train_optio
     """
     from mmseg.models import build_segmentor
 
-    from ..toy_benchmark import generate_toy_data
-    from ..utils.param_report import param_table
-    from ..apis.pseudo_label import generate_pseudo_labels
-    from ..apis.stages import pretrain_main, train_main
+    from ..apis.stages import train_main
     from ..apis.testing import evaluate_main
+    from ..utils.param_report import param_table
 
     if fresh and osp.isdir(work_dir):
         shutil.rmtree(work_dir)
     os.makedirs(work_dir, exist_ok=True)
     timer = StageTimer()
     common = ['--seed', str(seed), '--deterministic']
-
-    # the toy configs read data/toy; the generator leaves a complete set alone
-    timer.run('data', generate_toy_data, out='data/toy', seed=0, convert=True)
-    pretrain = timer.run('pretrain', pretrain_main, [
-        TOY_CONFIGS['pretrain'], '--work-dir', osp.join(work_dir, 'pretrain'), *common])
-    source_ckpt = pretrain['last_checkpoint']
-
-    pl_dir = osp.join(work_dir, 'pseudo_labels')
-    pl_cfg = mmcv.Config.fromfile(TOY_CONFIGS['pseudo_label'])
-    timer.run('pseudo_label', generate_pseudo_labels, pl_cfg, source_ckpt, pl_dir)
-
-    source_test = timer.run('test_source', evaluate_main, [
-        TOY_CONFIGS['test_source'], source_ckpt, '--eval', 'mIoU',
-        '--work-dir', osp.join(work_dir, 'test_source')])
+    source = prepare_toy_source(work_dir, seed, timer)
+    source_ckpt, pl_dir, source_test = (source['source_checkpoint'],
+                                        source['pseudo_label_dir'], source['test'])
     adapt = timer.run('adapt', train_main, [
         TOY_CONFIGS['uvpt'], '--work-dir', osp.join(work_dir, 'uvpt'),
         '--source-checkpoint', source_ckpt, *common,
