@@ -235,3 +235,15 @@ def test_more_than_one_process_logs_the_changed_recipe(caplog):
     assert 'per process' in line and caplog.records[-1].getMessage() == line
     cfg.data.samples_per_gpu = 2
     assert 'effective batch 2' in log_batch_change(cfg, 1, logger)
+
+
+def test_loader_settings_take_shared_keys_not_datasets():
+    from mmseg_uvpt.runtime import loader_settings
+    data = dict(samples_per_gpu=2, workers_per_gpu=3, persistent_workers=False,
+                train=dict(type='A'), val=dict(type='B'), test=dict(type='C'),
+                pseudo_label=dict(type='PseudoLabelCityscapesDataset'),
+                test_dataloader=dict(workers_per_gpu=1))
+    assert loader_settings(data, 'train') == dict(samples_per_gpu=2, workers_per_gpu=3,
+                                                  persistent_workers=False)
+    assert loader_settings(data, 'test') == dict(samples_per_gpu=1, workers_per_gpu=1,
+                                                 persistent_workers=False, shuffle=False)

@@ -14,6 +14,7 @@ Compared with mmseg's ``build_dataloader``:
   loads the sample, how many there are, whether they persist across epochs and
   whether the run was resumed part-way then change nothing.
 """
+from collections.abc import Mapping
 from functools import partial
 
 import torch
@@ -66,10 +67,17 @@ class ResumableSampler(DistributedSampler):
                 for k, index in enumerate(indices[skip:], start=skip))
 
 
+def _is_dataset(value):
+    return isinstance(value, Mapping) and 'type' in value
+
+
 def loader_settings(data_cfg, split):
     """mmseg's rule: shared keys of ``cfg.data``, then one image a batch in order for
-    evaluation splits, then the split's own ``<split>_dataloader`` keys."""
-    settings = {k: v for k, v in data_cfg.items() if k not in _SPLIT_KEYS}
+    evaluation splits, then the split's own ``<split>_dataloader`` keys. Datasets
+    beyond the three splits (a pseudo-label config's ``data.pseudo_label``) are not
+    loader keys either: mmseg's own rule hands them to the ``DataLoader``."""
+    settings = {k: v for k, v in data_cfg.items()
+                if k not in _SPLIT_KEYS and not _is_dataset(v)}
     if split != 'train':
         settings.update(samples_per_gpu=1, shuffle=False)
     settings.update(data_cfg.get(f'{split}_dataloader', {}))
