@@ -4,7 +4,9 @@ Loads a trained checkpoint safely and strictly, runs single-scale (or ``--aug-te
 multi-scale + flip) inference on ``cfg.data.test``, prints mmseg's per-class table
 and the class means (mIoU over all classes and the dataset's ``eval_subsets``, e.g.
 mIoU16/mIoU13), writes them as JSON (with the checkpoint's training seed,
-``train_seed``), and optionally colour overlays and submission files.
+``train_seed``), and optionally colour overlays and submission files
+(``--format-only``; for ACDC and Dark Zurich the server's layout and a zip, see
+``datasets/submission.py``).
 """
 import argparse
 import json
@@ -107,9 +109,22 @@ def _write_json(path, payload):
         json.dump(payload, f, indent=2)
 
 
+def _pack_submission(dataset, imgfile_prefix, logger):
+    """Zip what ``--format-only`` wrote when the dataset formats for a test server
+    (``pack_format_results``: ACDC, Dark Zurich); returns the zip or None."""
+    if not hasattr(dataset, 'pack_format_results'):
+        return None
+    for warning in dataset.submission_warnings():
+        logger.warning(f'submission: {warning}')
+    path = dataset.pack_format_results(imgfile_prefix)
+    logger.info(f'submission for the {dataset.SUBMISSION_SERVER} server: {path}')
+    return path
+
+
 def run_test(args, argv):
-    """Evaluate ``args.checkpoint``; returns ``dict(metrics, means, json, show_dir)``
-    (metrics/means None without ``--eval``; on ranks > 0 as well)."""
+    """Evaluate ``args.checkpoint``; returns ``dict(metrics, means, json, show_dir,
+    submission)`` (metrics/means None without ``--eval``; on ranks > 0 as well;
+    ``submission``: the zip ``--format-only`` packed for a test server, else None)."""
     cfg = load_config(args)
     _check_args(args)
     if args.eval:
@@ -151,7 +166,12 @@ def run_test(args, argv):
             results = single_gpu_test(
                 model, loader, out_dir=args.show_dir, opacity=args.opacity,
                 pre_eval=pre_eval, format_only=format_only, format_args=eval_kwargs)
-        summary = dict(metrics=None, means=None, json=None, show_dir=args.show_dir)
+        summary = dict(metrics=None, means=None, json=None, show_dir=args.show_dir,
+                       submission=None)
+        if args.format_only and ctx.dist.rank == 0:
+            summary['submission'] = _pack_submission(dataset,
+                                                     eval_kwargs['imgfile_prefix'],
+                                                     ctx.logger)
         if ctx.dist.rank != 0 or not args.eval:
             return summary
         metrics = dataset.evaluate(results, metric=args.eval, logger=ctx.logger,

@@ -74,8 +74,13 @@ def read_image(path):
     return img
 
 
-def read_label_array(path):
+def read_label_array(path, what='label file'):
     """Decode a single-channel label PNG fully (palette indices for 'P' mode).
+
+    Args:
+        path (str): the file.
+        what (str): what the file is, for the message ('label file', 'invalid
+            mask').
 
     Raises:
         MissingDataFileError: the file does not exist (a ``FileNotFoundError``).
@@ -83,14 +88,14 @@ def read_label_array(path):
             ``ValueError``).
     """
     if not osp.isfile(path):
-        raise MissingDataFileError(f'label file not found: {path}')
+        raise MissingDataFileError(f'{what} not found: {path}')
     try:
         with Image.open(path) as img:
             array = np.asarray(img)
     except Exception as err:
-        raise DataFileError(f'cannot read label file {path}: {err}') from err
+        raise DataFileError(f'cannot read {what} {path}: {err}') from err
     if array.ndim != 2:
         raise DataFileError(
-            f'label file {path} has shape {array.shape}; expected a '
+            f'{what} {path} has shape {array.shape}; expected a '
             'single-channel id map (is it a colour visualisation?)')
     return array

@@ -23,7 +23,10 @@ def supported_metrics(dataset_type):
     cls = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
     if cls is None:
         raise ConfigError(f'dataset type {dataset_type!r} is not registered')
-    extra = (CITYSCAPES_METRIC, ) if issubclass(cls, CityscapesDataset) else ()
+    # ACDC, Dark Zurich and the folder dataset are CityscapesDataset subclasses whose
+    # files cityscapesscripts' evaluation cannot read (CITYSCAPES_METRIC = False)
+    extra = (CITYSCAPES_METRIC, ) if issubclass(cls, CityscapesDataset) and \
+        getattr(cls, 'CITYSCAPES_METRIC', True) else ()
     return MMSEG_METRICS + extra
 
 

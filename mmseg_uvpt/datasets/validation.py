@@ -100,31 +100,72 @@ def check_label_values(path, label, num_classes, ignore_index=255):
             'it converted to train ids?')
 
 
-def _check_same_size(img_path, img_wh, label_path, label_wh):
+def _check_same_size(img_path, img_wh, label_path, label_wh, what='label'):
     if tuple(label_wh) != tuple(img_wh):
         raise DataFileError(
-            f'label {label_path} is {label_wh[0]}x{label_wh[1]} but '
+            f'{what} {label_path} is {label_wh[0]}x{label_wh[1]} but '
             f'image {img_path} is {img_wh[0]}x{img_wh[1]} (WxH)')
 
 
+def map_label_ids(label, label_map):
+    """``label`` with the ids of ``label_map`` ({old id: new id}) replaced, as mmseg's
+    ``LoadAnnotations`` does on load; other values are kept."""
+    if not label_map:
+        return label
+    lut = np.arange(256, dtype=np.int64)
+    for old, new in label_map.items():
+        if 0 <= old < 256:
+            lut[old] = new
+    return lut[label] if label.dtype == np.uint8 else label
+
+
 def check_sample_files(img_path, label_path=None, num_classes=19,
-                       ignore_index=255):
-    """Decode one image (and label) and check readability, size and values."""
+                       ignore_index=255, label_map=None, extra_files=()):
+    """Decode one image (and label) and check readability, size and values.
+
+    Args:
+        label_map (dict | None): ids the dataset replaces on load ({old: new}),
+            applied before the value check (e.g. Cityscapes ids -> train ids).
+        extra_files (Sequence[tuple[str, str]]): further per-pixel files of the
+            sample as ``(path, what)`` (e.g. an invalid mask), each decoded and
+            checked for the image's size.
+    """
     img = read_image(img_path)
-    if label_path is None:
-        return
-    label = read_label_array(label_path)
-    _check_same_size(img_path, img.shape[1::-1], label_path, label.shape[::-1])
-    check_label_values(label_path, label, num_classes, ignore_index)
+    img_wh = img.shape[1::-1]
+    if label_path is not None:
+        label = read_label_array(label_path)
+        _check_same_size(img_path, img_wh, label_path, label.shape[::-1])
+        check_label_values(label_path, map_label_ids(label, label_map), num_classes,
+                           ignore_index)
+    for path, what in extra_files:
+        _check_same_size(img_path, img_wh, path,
+                         read_label_array(path, what).shape[::-1], what)
 
 
-def check_sample_readable(img_path, label_path=None):
-    """Open one image (and label) for its header: both readable and whole, and of
-    one size. A fraction of a millisecond a file (tools/benchmark_input_checks.py)."""
+def check_sample_readable(img_path, label_path=None, extra_files=()):
+    """Open one image (and label, and ``extra_files``) for its header: all readable
+    and whole, and of one size. A fraction of a millisecond a file
+    (tools/benchmark_input_checks.py)."""
     img_wh = read_image_size(img_path)
     if label_path is not None:
         _check_same_size(img_path, img_wh, label_path,
                          read_image_size(label_path, 'label file'))
+    for path, what in extra_files:
+        _check_same_size(img_path, img_wh, path, read_image_size(path, what), what)
+
+
+def extra_sample_files(dataset, index):
+    """``(path, what)`` of the per-pixel files of sample ``index`` beyond its image
+    and label (a dataset lists them in ``extra_label_files(index)``, e.g. ACDC's
+    invalid masks); empty for most datasets."""
+    method = getattr(dataset, 'extra_label_files', None)
+    return list(method(index)) if method is not None else []
+
+
+def dataset_label_map(dataset):
+    """The ids a dataset replaces in its labels on load (``{old: new}``) or None:
+    its ``label_map_on_load`` (e.g. Cityscapes ids read by the folder dataset)."""
+    return getattr(dataset, 'label_map_on_load', None)
 
 
 def leaf_datasets(dataset):
@@ -152,7 +193,8 @@ def check_dataset_files(dataset, max_files=None):
     num_classes = len(dataset.CLASSES)
     for index in mmcv.track_iter_progress(indices) if len(indices) > 100 else indices:
         check_sample_files(*sample_paths(dataset, index), num_classes,
-                           dataset.ignore_index)
+                           dataset.ignore_index, dataset_label_map(dataset),
+                           extra_sample_files(dataset, index))
 
 
 def check_dataset_inputs(dataset, full_checks=DEFAULT_FULL_CHECKS, indices=None):
@@ -178,10 +220,12 @@ def check_dataset_inputs(dataset, full_checks=DEFAULT_FULL_CHECKS, indices=None)
         wanted = range(len(leaf.img_infos)) if indices is None else indices
         for position, index in enumerate(wanted):
             paths = sample_paths(leaf, index)
+            extra = extra_sample_files(leaf, index)
             if position < full_checks:
-                check_sample_files(*paths, len(leaf.CLASSES), leaf.ignore_index)
+                check_sample_files(*paths, len(leaf.CLASSES), leaf.ignore_index,
+                                   dataset_label_map(leaf), extra)
             else:
-                check_sample_readable(*paths)
+                check_sample_readable(*paths, extra)
         count += len(wanted)
     return count
 
@@ -201,10 +245,17 @@ class CheckedDatasetMixin(NamedFileLoadingMixin):
                          split):
         name = type(self).__name__
         check_data_dirs(name, img_dir, ann_dir, self.MISSING_LABEL_HINT)
-        img_infos = super().load_annotations(img_dir, img_suffix, ann_dir,
-                                             seg_map_suffix, split)
+        img_infos = self.scan_images(img_dir, img_suffix, ann_dir, seg_map_suffix,
+                                     split)
         img_infos = drop_reported_images(name, img_infos, img_dir,
                                          self.data_root)
         check_img_infos(name, img_infos, img_dir, img_suffix, ann_dir,
                         self.MISSING_LABEL_HINT)
         return img_infos
+
+    def scan_images(self, img_dir, img_suffix, ann_dir, seg_map_suffix, split):
+        """The image infos before the checks: mmseg's listing (every
+        ``*img_suffix`` under ``img_dir``, or the ``split`` file); a dataset with
+        another layout overrides this (e.g. ACDC's condition folders)."""
+        return super().load_annotations(img_dir, img_suffix, ann_dir,
+                                        seg_map_suffix, split)

@@ -1,0 +1,8 @@
+# Pseudo-labels of the Dark Zurich night train images by the standard Swin-B source
+# model trained on Cityscapes, whole images at 960x540.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/daformer_swin-b.py',
+    '../_base_/datasets/dark_zurich_pseudo_label_960x540.py'
+]
+source_checkpoint = 'model/swin-b_standard_cityscapes.pth'
+pseudo_label_dir = 'data/pseudo_labels/swin-b_standard_cityscapes2darkzurich'

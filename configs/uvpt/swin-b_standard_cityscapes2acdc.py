@@ -1,0 +1,13 @@
+# Uni-UVPT: adapt the standard Swin-B source model trained on Cityscapes to ACDC train
+# (fog, night, rain, snow; 960x540, 512x512 crops: MIC's resolution), evaluated on
+# ACDC val at 960x540. The LR of the GTA5 -> Cityscapes run; not a run of the paper.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/uvpt_daformer_swin-b.py',
+    '../_base_/datasets/acdc_uvpt_960x540_512x512.py',
+    '../_base_/schedules/uvpt_80k.py'
+]
+source_checkpoint = 'model/swin-b_standard_cityscapes.pth'
+data = dict(
+    train=dict(
+        pseudo_label_dir='data/pseudo_labels/swin-b_standard_cityscapes2acdc'))
+optimizer = dict(lr=6e-06)
