@@ -32,10 +32,12 @@ def summarise_keys(keys, limit=EXAMPLES):
 
 
 def backbone_of(state):
-    """``'Swin (embed dims 128)'``, ``'MiT (embed dims 64)'`` or None, from the keys
-    of mmseg's Swin (``backbone.stages``) and MiT (``backbone.layers``)."""
+    """``'Swin (embed dims 128)'``, ``'MiT (embed dims 64)'``, ``'ViT (embed dims
+    768)'`` or None, from the keys of mmseg's Swin (``backbone.stages``) and MiT
+    (``backbone.layers``) and timm's ViT (``backbone.blocks``)."""
     for name, key in (('Swin', 'backbone.patch_embed.projection.weight'),
-                      ('MiT', 'backbone.layers.0.0.projection.weight')):
+                      ('MiT', 'backbone.layers.0.0.projection.weight'),
+                      ('ViT', 'backbone.patch_embed.proj.weight')):
         if key in state and hasattr(state[key], 'shape'):
             return f'{name} (embed dims {state[key].shape[0]})'
     return None
@@ -93,7 +95,8 @@ def _hint(file_kind, model_kind, file_state, model_state, role):
                 'SRC DST')
     if file_kind == 'imagenet':
         return ('ImageNet weights start pretraining (the model\'s pretrained/init_cfg, '
-                'after tools/model_converters/swin2mmseg.py or mit2mmseg.py)')
+                'after tools/model_converters/swin2mmseg.py or mit2mmseg.py; DINOv2 '
+                'and timm ViT weights as they are, model/README.md)')
     file_backbone, model_backbone = backbone_of(file_state), backbone_of(model_state)
     if file_backbone and model_backbone and file_backbone != model_backbone:
         return f'use a config whose backbone is {file_backbone}'

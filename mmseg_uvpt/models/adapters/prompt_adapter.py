@@ -63,12 +63,22 @@ class PromptAdapter(nn.Module):
             ConvFFN branch, active in training. The prompted backbones replace None
             by their own ``drop_path_rate``, as the reference release does; built
             directly, None means 0.
+        prompt_strides (Sequence[int]): Strides of the generator's three prompt
+            levels w.r.t. the image: (2, 4, 8) for the hierarchical backbones (2×,
+            1×, ½× the stage-1 grid at 1/4), (8, 16, 32) for a plain ViT (about 2×,
+            1×, ½× its one grid, as in ViT-Adapter).
+        single_grid (bool): Every stage has the same width and the same token grid
+            (the block groups of a plain ViT): no hand-over convs; the prompts go to
+            the next stage as they are (the extractor's output or the input, per
+            ``prompt_handover``), as ViT-Adapter carries them between its
+            interactions. docs/method.md §2.
     """
 
     def __init__(self, embed_dims, num_heads=16, n_points=4, deform_ratio=0.5,
                  cffn_ratio=0.25, inplanes=64, norm_cfg=dict(type='BN', requires_grad=True),
                  init_gamma=1e-6, prompt_handover='updated', with_cp=False,
-                 attn_impl='auto', level_embed=True, drop_path_rate=None):
+                 attn_impl='auto', level_embed=True, drop_path_rate=None,
+                 prompt_strides=(2, 4, 8), single_grid=False):
         super().__init__()
         if prompt_handover not in HANDOVER_MODES:
             raise ValueError(f'prompt_cfg.prompt_handover must be one of {HANDOVER_MODES}, '
@@ -79,19 +89,24 @@ class PromptAdapter(nn.Module):
         if len(num_heads) != len(embed_dims):
             raise ValueError(f'prompt_cfg.num_heads {num_heads} needs one entry per stage '
                              f'({len(embed_dims)})')
+        if single_grid and len(set(embed_dims)) != 1:
+            raise ValueError('prompt_cfg.single_grid needs one width for every stage, '
+                             f'got {embed_dims}')
         self.embed_dims = embed_dims
         self.prompt_handover = prompt_handover
+        self.single_grid = bool(single_grid)
         if drop_path_rate is not None and not 0 <= drop_path_rate < 1:
             raise ValueError('prompt_cfg.drop_path_rate must be in [0, 1), got '
                              f'{drop_path_rate}')
-        self.generator = PromptGenerator(embed_dims[0], inplanes, norm_cfg, level_embed)
+        self.generator = PromptGenerator(embed_dims[0], inplanes, norm_cfg, level_embed,
+                                         prompt_strides)
         self.interactors = nn.ModuleList(
             Interactor(dims, heads, n_points, deform_ratio, cffn_ratio, init_gamma,
                        with_cp, attn_impl, drop_path_rate or 0.)
             for dims, heads in zip(embed_dims, num_heads))
         self.handovers = nn.ModuleList(
             PromptHandover(embed_dims[i], embed_dims[i + 1])
-            for i in range(len(embed_dims) - 1))
+            for i in range(len(embed_dims) - 1) if not single_grid)
         self.init_weights()
 
     def generate(self, img):
@@ -109,7 +124,10 @@ class PromptAdapter(nn.Module):
         return feat, updated if self.prompt_handover == 'updated' else prompts
 
     def hand_over(self, stage, prompts, prompt_shapes):
-        """Prompts of stage ``stage`` → prompts of stage ``stage + 1`` and their shapes."""
+        """Prompts of stage ``stage`` → prompts of stage ``stage + 1`` and their shapes
+        (unchanged with ``single_grid``)."""
+        if self.single_grid:
+            return prompts, prompt_shapes
         return self.handovers[stage](prompts, prompt_shapes)
 
     def init_weights(self):

@@ -2,7 +2,8 @@
 docs/variants.md (BitFit, LoRA, full fine-tuning) beside Uni-UVPT's frozen backbone.
 
 :func:`set_backbone_tuning` sets ``requires_grad`` of the stock backbone parameters
-(everything but a prompt adapter, whose flags it leaves alone) for one mode:
+(everything but a prompt adapter and a ViT's feature pyramid, whose flags it leaves
+alone) for one mode:
 
 - ``'frozen'``: none trains (Uni-UVPT, and the decode-head-only baseline);
 - ``'bitfit'``: the bias terms and the norm layers' parameters (Ben Zaken et al.,
@@ -46,7 +47,14 @@ BACKBONE_TUNING_MODES = ('frozen', 'bitfit', 'lora', 'full')
 #: parameter names of bias terms (nn.MultiheadAttention's packed one included)
 BIAS_NAMES = ('bias', 'in_proj_bias')
 NORM_TYPES = (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm)
-_SKIP = 'prompt_adapter'
+#: trainable non-stock children of a backbone without ``TRAINABLE_CHILDREN``
+_SKIP = ('prompt_adapter',)
+
+
+def _skipped(backbone):
+    """Top-level children whose flags are their own: the prompt adapter, and a
+    prompted ViT's feature pyramid (``PromptedBackboneMixin.TRAINABLE_CHILDREN``)."""
+    return tuple(getattr(backbone, 'TRAINABLE_CHILDREN', _SKIP))
 
 
 def _add_lora(module, in_features, out_features, rank, alpha, weight):
@@ -117,8 +125,9 @@ def inject_lora_(backbone, rank=8, alpha=8):
     if rank < 1:
         raise ValueError(f'LoRA rank must be >= 1, got {rank}')
     count = 0
+    skipped = _skipped(backbone)
     for name, module in backbone.named_modules():
-        if name.split('.')[0] == _SKIP:
+        if name.split('.')[0] in skipped:
             continue
         if isinstance(module, WindowMSA):
             for linear in (module.qkv, module.proj):
@@ -166,9 +175,10 @@ def set_backbone_tuning(backbone, mode, lora_cfg=None):
     trained = set()
     if mode == 'bitfit':
         trained = _bitfit_names(backbone)
+    skipped = _skipped(backbone)
     for name, param in backbone.named_parameters():
-        if name.split('.')[0] == _SKIP:
-            continue  # the adapter's flags are its own
+        if name.split('.')[0] in skipped:
+            continue  # the adapter's (and a ViT pyramid's) flags are their own
         if mode == 'full':
             param.requires_grad_(True)
         elif mode == 'lora':

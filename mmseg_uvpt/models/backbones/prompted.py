@@ -25,9 +25,14 @@ class PromptedBackboneMixin:
     Injection point, for every backbone: the stage tokens of stage i at the stage's
     own width and grid, right before the first transformer block of stage i (Swin:
     after the patch embedding (i = 0) or the previous stage's patch merging; MiT:
-    after stage i's overlapping patch embedding). The frozen rest of stage i then runs
-    on the injected tokens.
+    after stage i's overlapping patch embedding; ViT: the patch tokens before block
+    group i). The frozen rest of stage i then runs on the injected tokens.
     """
+
+    #: top-level children that are not part of the stock backbone and stay
+    #: trainable (built after freezing; ``train()`` and ``models/backbones/peft.py``
+    #: leave them alone)
+    TRAINABLE_CHILDREN = ('prompt_adapter',)
 
     def _setup_prompting(self, stage_dims, freeze_backbone, frozen_drop_path,
                          fused_attention, with_cp, prompt_cfg, drop_path_rate,
@@ -63,8 +68,10 @@ class PromptedBackboneMixin:
         self.prompt_adapter = PromptAdapter(stage_dims, **prompt_cfg)
 
     def stock_children(self):
-        """``(name, module)`` of every top-level child except the adapter."""
-        return [(n, m) for n, m in self.named_children() if n != 'prompt_adapter']
+        """``(name, module)`` of every top-level child except the adapter (and any
+        other of ``TRAINABLE_CHILDREN``)."""
+        return [(n, m) for n, m in self.named_children()
+                if n not in self.TRAINABLE_CHILDREN]
 
     def train(self, mode=True):
         """Train mode for the adapter. The frozen stock modules keep train-mode
@@ -101,28 +108,34 @@ class PromptedBackboneMixin:
         carry = img
         num_stages = self.num_run_stages
         for i in range(num_stages):
-            tokens, hw_shape = self._stage_tokens(i, carry)
+            # a third item, if any, goes to _run_stage as it is (ViT: the class and
+            # register tokens, which the prompts do not touch)
+            tokens, hw_shape, *passed_on = self._stage_tokens(i, carry)
             if adapter is not None:
                 tokens, handover = adapter.interact(
                     i, tokens, hw_shape, prompts, prompt_shapes)
                 if collect_injected:
                     injected.append(nlc_to_nchw(tokens, hw_shape))
-            carry, out = self._run_stage(i, tokens, hw_shape)
+            carry, out = self._run_stage(i, tokens, hw_shape, *passed_on)
             if i in self.out_indices:
                 outs.append(out)
             if adapter is not None and i < num_stages - 1:
                 prompts, prompt_shapes = adapter.hand_over(i, handover, prompt_shapes)
         return outs, injected
 
-    def _run_block(self, block, x, hw_shape):
+    def _run_block(self, block, x, *args):
+        """``block(x, *args)`` (Swin and MiT pass the grid shape, ViT nothing),
+        recomputed in backward with ``with_cp``."""
         if self.with_cp and x.requires_grad:
-            return cp.checkpoint(block, x, hw_shape, use_reentrant=False)
-        return block(x, hw_shape)
+            return cp.checkpoint(block, x, *args, use_reentrant=False)
+        return block(x, *args)
 
     def _stage_tokens(self, i, carry):
-        """Tokens ``[B, H·W, C_i]`` and ``(H, W)`` entering stage i's blocks."""
+        """Tokens ``[B, H·W, C_i]`` and ``(H, W)`` entering stage i's blocks, and
+        optionally more items that the prompts do not touch, handed to
+        ``_run_stage`` after the shape."""
         raise NotImplementedError
 
-    def _run_stage(self, i, tokens, hw_shape):
+    def _run_stage(self, i, tokens, hw_shape, *passed_on):
         """Runs frozen stage i; returns ``(carry for stage i+1, normalised NCHW out)``."""
         raise NotImplementedError
