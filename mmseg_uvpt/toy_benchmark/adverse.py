@@ -33,9 +33,8 @@ import numpy as np
 from ..datasets.label_ids import IGNORE_INDEX, cityscapes_id_to_train_id
 from ..utils.atomic_write import write_json_atomic, write_png_atomic
 from .domains import TARGET
-from .generate import HEIGHT, WIDTH, _SPLIT_CODES
-from .render import _depth_map, render
-from .scene import StreetScene
+from .generate import _SPLIT_CODES, HEIGHT, WIDTH, draw_scene_sample
+from .render import _depth_map
 
 ADVERSE_GENERATOR_VERSION = 1
 ADVERSE_MARKER_NAME = 'toy_adverse.json'
@@ -52,15 +51,11 @@ NUM_SEQUENCES = 2
 def draw_scene(seed, subset, index, width=WIDTH, height=HEIGHT):
     """(RGB image, raw label ids, depth in metres) of a toy target scene: for the
     train and val subsets exactly ``render_sample(seed, subset, index)``'s image and
-    labels (its seeded steps, repeated here to keep the canvas for the depth, so that
-    :mod:`.generate` stays untouched; tests/test_toy_adverse.py checks they agree)."""
-    rng = np.random.default_rng(
-        np.random.SeedSequence([seed, SCENE_CODES[subset], index]))
-    scene = StreetScene(rng, TARGET, width, height)
-    canvas = scene.draw()
-    labels = canvas.lookup(np.asarray(canvas.class_ids, np.uint8))
-    image = render(canvas, scene.cam, TARGET, rng)
-    return image, labels, _depth_map(canvas, scene.cam)
+    labels (both draw through ``draw_scene_sample``; tests/test_toy_adverse.py checks
+    they agree)."""
+    image, labels, canvas, cam = draw_scene_sample(seed, SCENE_CODES[subset], index,
+                                                   TARGET, width, height)
+    return image, labels, _depth_map(canvas, cam)
 
 
 def _grey(img):

@@ -47,15 +47,23 @@ def sample_paths(out, split, index):
                      stem + '_gtFine_labelIds.png'))
 
 
-def render_sample(seed, split, index, width=WIDTH, height=HEIGHT):
-    """(RGB uint8 image, uint8 raw label ids) of one toy sample."""
-    domain = DOMAINS['source' if split == 'source' else 'target']
-    rng = np.random.default_rng(
-        np.random.SeedSequence([seed, _SPLIT_CODES[split], index]))
+def draw_scene_sample(seed, code, index, domain, width=WIDTH, height=HEIGHT):
+    """(RGB uint8 image, uint8 raw label ids, canvas, camera) of the scene seeded by
+    ``(seed, code, index)``; the canvas and camera let the adverse-condition renderer
+    derive depth from the same scene."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, code, index]))
     scene = StreetScene(rng, domain, width, height)
     canvas = scene.draw()
     labels = canvas.lookup(np.asarray(canvas.class_ids, np.uint8))
-    return render(canvas, scene.cam, domain, rng), labels
+    return render(canvas, scene.cam, domain, rng), labels, canvas, scene.cam
+
+
+def render_sample(seed, split, index, width=WIDTH, height=HEIGHT):
+    """(RGB uint8 image, uint8 raw label ids) of one toy sample."""
+    domain = DOMAINS['source' if split == 'source' else 'target']
+    image, labels, _, _ = draw_scene_sample(seed, _SPLIT_CODES[split], index, domain,
+                                            width, height)
+    return image, labels
 
 
 def _write_sample(task):
