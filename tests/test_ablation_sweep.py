@@ -2,11 +2,14 @@
 variants it finds, the table's arithmetic on made-up runs, and the orchestration with
 the training stages replaced by stand-ins (the variants' own training is tested in
 test_variants.py)."""
+import argparse
 import json
 import os.path as osp
 import runpy
 
+import mmcv
 import pytest
+from mmcv.utils import DictAction
 
 from mmseg_uvpt.user_tools import ablation_sweep as sweep
 
@@ -40,12 +43,41 @@ def test_variants_are_selected_by_name_and_an_unknown_one_is_named():
         sweep.select_variants(found, ['lorra'])
 
 
-def test_the_schedule_is_shortened_alike_for_every_variant():
-    assert sweep.schedule_options(None) == []
-    assert sweep.schedule_options(80) == [
-        'runner.max_iters=80', 'checkpoint_config.interval=80', 'evaluation.interval=80']
+def test_the_schedule_is_compressed_with_the_correction_clock():
+    cfg = mmcv.Config.fromfile('configs/toy/uvpt_mit-tiny.py')
+    assert cfg.runner.max_iters == 200 and cfg.custom_hooks[0].queue_size == 50
+    assert sweep.schedule_options(cfg, None, 120) == []
+    # 80 of 200 iterations: the epoch (120), queue (50) and interval (10) x 0.4
+    assert sweep.schedule_options(cfg, 80, 120) == [
+        'runner.max_iters=80', 'checkpoint_config.interval=80',
+        'custom_hooks.0.epoch_iters=48', 'custom_hooks.0.queue_size=20',
+        'custom_hooks.0.interval=4']
+    # no correction hook: only the runner's schedule changes
+    cfg.custom_hooks = []
+    assert sweep.schedule_options(cfg, 80, 120) == [
+        'runner.max_iters=80', 'checkpoint_config.interval=80']
     with pytest.raises(ValueError):
-        sweep.schedule_options(0)
+        sweep.schedule_options(cfg, 0, 120)
+
+
+def test_the_compressed_options_resolve_into_the_config():
+    cfg = mmcv.Config.fromfile('configs/toy/uvpt_mit-tiny.py')
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)  # as train.py
+    args = parser.parse_args(['--cfg-options', *sweep.schedule_options(cfg, 20, 120)])
+    cfg.merge_from_dict(args.cfg_options)
+    hook = cfg.custom_hooks[0]
+    assert (cfg.runner.max_iters, hook.epoch_iters, hook.queue_size, hook.interval) == (
+        20, 12, 5, 1)
+    assert hook.type == 'AdaptiveCorrectionHook' and hook.quantile == 0.8
+
+
+def test_extra_variant_configs_follow_the_chosen_ones_and_names_stay_unique():
+    extra = ['configs/toy/settings/uvpt_mit-tiny_queue-100.py']
+    found = sweep.toy_variants(extra_configs=extra)
+    assert list(found)[-1] == 'queue-100' and found['queue-100'][0] == extra[0]
+    with pytest.raises(ValueError, match='taken by'):
+        sweep.toy_variants(extra_configs=extra * 2)
 
 
 def test_mean_std_and_gain_by_hand():
@@ -67,7 +99,8 @@ def test_the_sweep_runs_each_variant_and_seed_once_and_writes_the_table(tmp_path
     source = dict(source_checkpoint='src.pth', pseudo_label_dir='pl',
                   test=dict(metrics=dict(mIoU=0.4)))
     monkeypatch.setattr(sweep, 'prepare_toy_source', lambda *a, **k: source)
-    monkeypatch.setattr(sweep, '_params_of', lambda config: dict(trainable=7, total=9))
+    monkeypatch.setattr(sweep, '_params_of', lambda cfg: dict(trainable=7, total=9))
+    monkeypatch.setattr(sweep, 'epoch_length', lambda cfg, pseudo_label_dir: 120)
     calls = []
 
     def fake_run(config, work_dir, seed, source_, options):
@@ -82,8 +115,11 @@ def test_the_sweep_runs_each_variant_and_seed_once_and_writes_the_table(tmp_path
         ('uvpt_mit-tiny_lora.py', 'lora/seed0', 0), ('uvpt_mit-tiny_lora.py', 'lora/seed2', 2),
         ('uvpt_mit-tiny_no-prompt-adapter.py', 'no-prompt-adapter/seed0', 0),
         ('uvpt_mit-tiny_no-prompt-adapter.py', 'no-prompt-adapter/seed2', 2)]
+    # the baselines keep the correction: its clock is compressed with the schedule
+    # (the epoch of 120 x 3/200 rounds to 2; queue and interval to their minimum 1)
     assert calls[0][3] == ('runner.max_iters=3', 'checkpoint_config.interval=3',
-                           'evaluation.interval=3')
+                           'custom_hooks.0.epoch_iters=2', 'custom_hooks.0.queue_size=1',
+                           'custom_hooks.0.interval=1')
     rows = {row['variant']: row for row in out['rows']}
     assert rows['lora']['miou_mean'] == 46.0 and rows['lora']['gain'] == 6.0
     assert rows['head-only']['per_seed'] == rows['no-prompt-adapter']['per_seed']
@@ -92,11 +128,14 @@ def test_the_sweep_runs_each_variant_and_seed_once_and_writes_the_table(tmp_path
     assert '| head-only |' in (tmp_path / 'ablation.md').read_text()
 
 
-def test_a_finished_run_is_read_back(tmp_path):
+def test_a_finished_run_is_read_back_and_one_with_other_options_refused(tmp_path):
     result = tmp_path / 'seed0' / 'test' / 'result.json'
     result.parent.mkdir(parents=True)
-    result.write_text(json.dumps(dict(mIoU=12.34)))
-    assert sweep._run_once('unused.py', str(tmp_path / 'seed0'), 0, {}, []) == 12.34
+    result.write_text(json.dumps(dict(mIoU=12.34, options=['runner.max_iters=5'])))
+    assert sweep._run_once('unused.py', str(tmp_path / 'seed0'), 0, {},
+                           ['runner.max_iters=5']) == 12.34
+    with pytest.raises(ValueError, match='result.json was run with options'):
+        sweep._run_once('unused.py', str(tmp_path / 'seed0'), 0, {}, ['runner.max_iters=6'])
 
 
 def test_the_tool_lists_variants_and_refuses_bad_arguments(capsys):

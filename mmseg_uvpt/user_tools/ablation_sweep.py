@@ -10,9 +10,12 @@ for one seed) and the gain of that mean over the source model. A finished run (i
 test JSON) is not run again, so an interrupted sweep goes on where it stopped; a run
 is known by its work dir, so a sweep with another schedule needs another work dir.
 
-The schedule can be shortened for every variant alike (``iters``): the runs then
-stop early, and the correction, which starts after one epoch (120 iterations), only
-acts if ``iters`` passes it.
+The sweep runs every variant on a time-compressed copy of its config's schedule
+(``iters``, default :data:`SWEEP_ITERS`; None for the configs' own 200 iterations):
+the cosine LR spans the shorter run, and the correction hook's clock (its epoch, IoU
+queue and check interval) is scaled by ``iters / max_iters``, so the correction
+starts at the same fraction of the run as in the full schedule (one epoch of 200
+iterations: 120) instead of never.
 """
 import glob
 import json
@@ -21,10 +24,17 @@ import os.path as osp
 import statistics
 import time
 
+import math
+
 import mmcv
 
 from .toy_demo_run import TOY_CONFIGS, StageTimer, prepare_toy_source
 
+#: iterations of each run in the default sweep, calibrated so that three seeds of
+#: every variant, with the shared source model, finish within 45 minutes on the
+#: 2-core CPU machine (docs/toy_results.md)
+SWEEP_ITERS = 52
+CORRECTION_HOOK = 'AdaptiveCorrectionHook'
 #: the toy adaptation config that every variant of the sweep derives from
 BASE_VARIANT = 'uni-uvpt'
 VARIANT_GLOB = 'configs/variants/*/uvpt_mit-tiny_*.py'
@@ -35,20 +45,31 @@ TABLE_ORDER = ('no-correction', 'no-pred-consistency', 'no-prompt-consistency',
                'bitfit', 'lora')
 
 
-def toy_variants(pattern=VARIANT_GLOB):
+def _variant_of(path):
+    variant = mmcv.Config.fromfile(path, import_custom_modules=False).get('variant')
+    if not variant or 'name' not in variant:
+        raise ValueError(f'{path} has no variant = dict(name=..., description=...)')
+    return variant['name'], (path, variant.get('description', ''))
+
+
+def toy_variants(pattern=VARIANT_GLOB, extra_configs=()):
     """``{name: (config path, description)}``: Uni-UVPT first, then every variant
-    config of the toy run, in :data:`TABLE_ORDER`."""
-    found = {}
-    for path in sorted(glob.glob(pattern)):
-        variant = mmcv.Config.fromfile(path, import_custom_modules=False).get('variant')
-        if not variant or 'name' not in variant:
-            raise ValueError(f'{path} has no variant = dict(name=..., description=...)')
-        found[variant['name']] = (path, variant.get('description', ''))
+    config of the toy run, in :data:`TABLE_ORDER`, then ``extra_configs`` (any
+    config holding a ``variant = dict(name=..., description=...)``, e.g. the toy
+    settings of ``configs/toy/settings/``) in the order given."""
+    found = dict(_variant_of(path) for path in sorted(glob.glob(pattern)))
     order = sorted(found, key=lambda name: (TABLE_ORDER.index(name)
                                             if name in TABLE_ORDER else len(TABLE_ORDER),
                                             name))
-    return {BASE_VARIANT: (TOY_CONFIGS['uvpt'], 'Uni-UVPT as configured'),
-            **{name: found[name] for name in order}}
+    variants = {BASE_VARIANT: (TOY_CONFIGS['uvpt'], 'Uni-UVPT as configured'),
+                **{name: found[name] for name in order}}
+    for path in extra_configs:
+        name, entry = _variant_of(path)
+        if name in variants:
+            raise ValueError(f'{path}: variant name {name!r} is taken by '
+                             f'{variants[name][0]}')
+        variants[name] = entry
+    return variants
 
 
 def _resolved_without_name(config):
@@ -80,15 +101,41 @@ def select_variants(available, names=None):
     return {name: available[name] for name in names}
 
 
-def schedule_options(iters):
-    """``--cfg-options`` that stop every variant after ``iters`` iterations, with
-    its checkpoint and evaluation there."""
+def schedule_options(config, iters, epoch_iters):
+    """``--cfg-options`` that run ``config`` for ``iters`` iterations as a
+    time-compressed copy of its own schedule.
+
+    Args:
+        config (mmcv.Config): the resolved variant config.
+        iters (int | None): iterations of the run; None keeps the config's schedule.
+        epoch_iters (int): iterations of one epoch of its train split (batch 1).
+
+    Returns:
+        list[str]: the runner's ``max_iters`` and the checkpoint interval; with a
+        correction hook, its ``epoch_iters``, ``queue_size`` and ``interval``
+        scaled by ``iters / max_iters`` (at least 1 each).
+    """
     if iters is None:
         return []
     if iters < 1:
         raise ValueError(f'iters must be >= 1, got {iters}')
-    return [f'runner.max_iters={iters}', f'checkpoint_config.interval={iters}',
-            f'evaluation.interval={iters}']
+    options = [f'runner.max_iters={iters}', f'checkpoint_config.interval={iters}']
+    scale = iters / config.runner.max_iters
+    for index, hook in enumerate(config.get('custom_hooks', [])):
+        if hook['type'] != CORRECTION_HOOK:
+            continue
+        epoch = hook.get('epoch_iters') or epoch_iters
+        for key, value in (('epoch_iters', epoch), ('queue_size', hook['queue_size']),
+                           ('interval', hook.get('interval', 1))):
+            options.append(f'custom_hooks.{index}.{key}={max(1, round(value * scale))}')
+    return options
+
+
+def epoch_length(config, pseudo_label_dir):
+    """Iterations of one epoch of ``config``'s train split on one process."""
+    from mmseg.datasets import build_dataset
+    train = dict(config.data.train, pseudo_label_dir=pseudo_label_dir)
+    return math.ceil(len(build_dataset(train)) / config.data.samples_per_gpu)
 
 
 def mean_std(values):
@@ -141,38 +188,46 @@ def format_markdown(rows, source_miou, descriptions=None, note=''):
     return '\n'.join(lines) + '\n'
 
 
-def _params_of(config):
+def _params_of(cfg):
     from mmseg.models import build_segmentor
 
     from ..utils.param_report import param_table
-    rows, _ = param_table(build_segmentor(mmcv.Config.fromfile(config).model))
+    rows, _ = param_table(build_segmentor(cfg.model))
     return dict(trainable=int(rows[-1]['trainable']), total=int(rows[-1]['total']))
 
 
 def _run_once(config, work_dir, seed, source, options):
     """Adapt and test one variant with one seed; the test's mIoU (%). A finished
-    run (``test/result.json``) is read back instead."""
+    run (``test/result.json``) with the same options is read back instead; one with
+    other options is refused, naming its file. The run trains without validation:
+    its last checkpoint is tested once."""
     from ..apis.stages import train_main
     from ..apis.testing import evaluate_main
 
     result = osp.join(work_dir, 'test', 'result.json')
     if osp.isfile(result):
         with open(result) as f:
-            return json.load(f)['mIoU']
+            done = json.load(f)
+        if done.get('options') != list(options):
+            raise ValueError(
+                f'{result} was run with options {done.get("options")}, this sweep '
+                f'asks for {list(options)}: give the sweep another work dir')
+        return done['mIoU']
     train = train_main([
         config, '--work-dir', work_dir, '--source-checkpoint', source['source_checkpoint'],
-        '--seed', str(seed), '--deterministic', '--cfg-options',
+        '--seed', str(seed), '--deterministic', '--no-validate', '--cfg-options',
         f"data.train.pseudo_label_dir={source['pseudo_label_dir']}", *options])
     test = evaluate_main([config, train['last_checkpoint'], '--eval', 'mIoU',
                           '--work-dir', osp.join(work_dir, 'test')])
     miou = round(100.0 * test['metrics']['mIoU'], 2)
     mmcv.dump(dict(mIoU=miou, checkpoint=train['last_checkpoint'], seed=seed,
-                   checkpoint_bytes=os.path.getsize(train['last_checkpoint'])),
-              result)
+                   checkpoint_bytes=os.path.getsize(train['last_checkpoint']),
+                   options=list(options)), result)
     return miou
 
 
-def run_sweep(work_dir='work_dirs/ablation', seeds=(0, 1, 2), variants=None, iters=None):
+def run_sweep(work_dir='work_dirs/ablation', seeds=(0, 1, 2), variants=None,
+              iters=SWEEP_ITERS, extra_configs=()):
     """Run the sweep; writes ``ablation.md`` and ``ablation.json`` into ``work_dir``
     and returns the JSON's content.
 
@@ -181,13 +236,19 @@ def run_sweep(work_dir='work_dirs/ablation', seeds=(0, 1, 2), variants=None, ite
         seeds (Sequence[int]): adaptation seeds.
         variants (Sequence[str], optional): names from :func:`toy_variants`; all
             when empty.
-        iters (int, optional): iterations of every adaptation run; the configs'
+        iters (int, optional): iterations of every adaptation run, a compressed
+            copy of the configs' schedule (:func:`schedule_options`); the configs'
             own schedule (200) when None.
+        extra_configs (Sequence[str]): further variant configs, run after the
+            chosen ones (:func:`toy_variants`).
     """
     start = time.perf_counter()
-    chosen = select_variants(toy_variants(), variants)
-    options = schedule_options(iters)
+    available = toy_variants(extra_configs=extra_configs)
+    chosen = select_variants(available, variants)
+    chosen.update({name: available[name] for name in available
+                   if available[name][0] in extra_configs})
     source = prepare_toy_source(osp.join(work_dir, 'source'), seed=0, timer=StageTimer())
+    epoch_iters = None
     source_miou = round(100.0 * source['test']['metrics']['mIoU'], 2)
     runs, params = {}, {}
     same = aliases(chosen)
@@ -195,14 +256,18 @@ def run_sweep(work_dir='work_dirs/ablation', seeds=(0, 1, 2), variants=None, ite
         if name in same:  # the same run as an earlier variant
             runs[name], params[name] = runs[same[name]], params[same[name]]
             continue
-        params[name] = _params_of(config)
+        cfg = mmcv.Config.fromfile(config)
+        if iters is not None and epoch_iters is None:
+            epoch_iters = epoch_length(cfg, source['pseudo_label_dir'])
+        options = schedule_options(cfg, iters, epoch_iters)
+        params[name] = _params_of(cfg)
         runs[name] = {seed: _run_once(config, osp.join(work_dir, name, f'seed{seed}'),
                                       seed, source, options) for seed in seeds}
     rows = summarise(runs, source_miou, params)
     seconds = round(time.perf_counter() - start)
-    note = (f'seeds {list(seeds)}; '
-            f"{'the configs own schedule' if iters is None else f'{iters} iterations'} "
-            f'per run; {seconds} s in all on this machine (finished runs were read back)')
+    schedule = ("the configs' own schedule" if iters is None else
+                f"{iters} iterations, the configs' schedule compressed")
+    note = (f'seeds {list(seeds)}; {schedule} per run; {seconds} s in all on this machine (finished runs were read back)')
     text = format_markdown(rows, source_miou,
                            {name: description for name, (_, description) in chosen.items()},
                            note)
