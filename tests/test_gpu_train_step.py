@@ -55,7 +55,8 @@ def test_tiny_model_step(name):
     assert (frozen > 0) == name.startswith('uvpt'), 'only Uni-UVPT freezes its backbone'
 
 
-@pytest.mark.parametrize('name', ['uvpt_swin-b_opt', 'uvpt_mit-b5_opt'])
+@pytest.mark.parametrize('name',
+                         ['uvpt_swin-b_opt', 'uvpt_mit-b5_opt', 'uvpt_vit-b14_opt'])
 def test_full_model_bf16_step(name):
     loss, before, model = one_step(name, toy=False, crop=256)
     check_step(loss, before, model)

@@ -2,6 +2,7 @@
 
     python tools/benchmark.py --out benchmarks/results_h100.json    # all cases, GPU
     python tools/benchmark.py --cases uvpt_swin-b uvpt_swin-b_opt --iters 50
+    python tools/benchmark.py --cases uvpt_vit-b14_opt uvpt_vit-l14_opt --batch-size 1
     python tools/benchmark.py --device cpu --toy --out /tmp/toy.json  # CPU smoke run
     python tools/benchmark.py --config my.py --cfg-options model.amp_dtype=bfloat16
     python tools/benchmark.py --list
@@ -9,7 +10,9 @@
 Per case: median training-step time (all scales, losses, backward, AdamW step; warm-up
 excluded), peak GPU memory, whole-image inference time, trainable and total
 parameters. The cases are listed in ``mmseg_uvpt/benchmarking/harness.py`` and
-``benchmarks/README.md``.
+``benchmarks/README.md``. The batch is the run's, not a case's, so that one table
+compares like with like: 2 by default, as the reference figures; the paper's
+adaptation runs at ``--batch-size 1``.
 """
 import argparse
 import json

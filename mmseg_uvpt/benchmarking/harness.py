@@ -50,6 +50,17 @@ _ADAPTATION = {
                     f'{MODELS}/uvpt_daformer_swin-tiny.py'),
     'uvpt_mit-b5': ('Uni-UVPT MiT-B5, 3 scales', f'{MODELS}/uvpt_daformer_mit-b5.py',
                     f'{MODELS}/uvpt_daformer_mit-tiny.py'),
+    # A frozen DINOv2 ViT (not the paper's backbones). ViTPrompt takes the same
+    # switches (fused_attention sets timm's fused_attn, with_cp checkpoints its
+    # blocks), so the three settings apply as they are. The pyramid trains; the
+    # schedule's optimizer has no `pyramid` key, so it steps at the base LR here,
+    # not the runs' 10x, which changes neither the step's time nor its memory.
+    'uvpt_vit-b14': ('Uni-UVPT ViT-B/14, 3 scales',
+                     f'{MODELS}/uvpt_daformer_vit-b14.py',
+                     f'{MODELS}/uvpt_daformer_vit-tiny.py'),
+    'uvpt_vit-l14': ('Uni-UVPT ViT-L/14, 3 scales',
+                     f'{MODELS}/uvpt_daformer_vit-l14.py',
+                     f'{MODELS}/uvpt_daformer_vit-tiny.py'),
 }
 
 #: name -> case. ``config``/``toy_config`` are relative to the repository root;

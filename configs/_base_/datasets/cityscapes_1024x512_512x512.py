@@ -16,6 +16,10 @@ cityscapes_train_pipeline = [
     dict(type='DefaultFormatBundle'),
     dict(type='Collect', keys=['img', 'gt_semantic_seg']),
 ]
+# Source-GtA pretraining leaves out the photometric distortion (as the release does
+# for GTA5 and SYNTHIA); cityscapes_1024x512_512x512_source-gta.py uses this one
+source_gta_train_pipeline = [
+    t for t in cityscapes_train_pipeline if t != dict(type='PhotoMetricDistortion')]
 data = dict(
     samples_per_gpu=2,
     train=dict(

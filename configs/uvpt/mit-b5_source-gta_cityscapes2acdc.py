@@ -1,0 +1,14 @@
+# Uni-UVPT: adapt the Source-GtA MiT-B5 source model trained on Cityscapes to ACDC
+# train (fog, night, rain, snow; 960x540, 512x512 crops: MIC's resolution), evaluated
+# on ACDC val at 960x540. The LR of the Source-GtA GTA5 -> Cityscapes run
+# (mit-b5_source-gta_gta52cityscapes.py); not a run of the paper.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/uvpt_daformer_mit-b5.py',
+    '../_base_/datasets/acdc_uvpt_960x540_512x512.py',
+    '../_base_/schedules/uvpt_80k.py'
+]
+source_checkpoint = 'model/mit-b5_source-gta_cityscapes.pth'
+data = dict(
+    train=dict(
+        pseudo_label_dir='data/pseudo_labels/mit-b5_source-gta_cityscapes2acdc'))
+optimizer = dict(lr=4e-06)

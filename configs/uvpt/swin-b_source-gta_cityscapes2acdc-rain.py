@@ -1,0 +1,10 @@
+# Uni-UVPT on ACDC's rain images alone: the base config (all four conditions) with
+# train (on this run's rain pseudo-labels), val and test filtered to rain; model, LR
+# and schedule as there.
+_base_ = ['./swin-b_source-gta_cityscapes2acdc.py']
+data = dict(
+    train=dict(
+        conditions='rain',
+        pseudo_label_dir='data/pseudo_labels/swin-b_source-gta_cityscapes2acdc-rain'),
+    val=dict(conditions='rain'),
+    test=dict(conditions='rain'))
