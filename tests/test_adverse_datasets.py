@@ -179,6 +179,44 @@ def test_invalid_pixels_leave_the_evaluation_hand_computed(tmp_path):
     assert metrics['IoU.sidewalk'] == pytest.approx(0.5)
 
 
+def test_each_condition_gets_its_own_miou_hand_computed(tmp_path):
+    """Two ACDC val images of two equal 4-pixel rows, one fog, one night (no invalid
+    pixels; the second row doubles every count, which leaves each IoU as it is):
+
+        fog    label 0 0 1 1   pred 0 0 1 1  -> road 1, sidewalk 1: mIoU 1
+        night  label 0 0 0 1   pred 1 1 0 1  -> road 1/3, sidewalk 1/3: mIoU 1/3
+
+    Both pooled: road label {f0,f1,n0,n1,n2}, predicted {f0,f1,n2}: 3 of a union of
+    5; sidewalk label {f2,f3,n3}, predicted {f2,f3,n0,n1,n3}: 3/5. mIoU 0.6.
+    """
+    labels = dict(fog=[[0, 0, 1, 1]] * 2, night=[[0, 0, 0, 1]] * 2)
+    preds = dict(fog=np.array([[0, 0, 1, 1]] * 2), night=np.array([[1, 1, 0, 1]] * 2))
+    for condition, label in labels.items():
+        stem = 'GOPR0001_frame_000001'
+        seq = osp.join(str(tmp_path), '{}', condition, 'val', 'GOPR0001')
+        write_png(osp.join(seq.format('rgb_anon'), stem + '_rgb_anon.png'),
+                  np.zeros((2, 4, 3), np.uint8))
+        write_png(osp.join(seq.format('gt'), stem + '_gt_labelTrainIds.png'),
+                  np.array(label, np.uint8))
+        write_png(osp.join(seq.format('gt'), stem + '_gt_invIds.png'),
+                  np.zeros((2, 4), np.uint8))
+    dataset = build_dataset(dict(type='ACDCDataset', data_root=str(tmp_path),
+                                 conditions=['fog', 'night'], pipeline=LOAD))
+    assert dataset.image_groups() == dict(fog=[0], night=[1])
+    metrics = dataset.evaluate([preds['fog'], preds['night']], metric='mIoU')
+    assert metrics['mIoU'] == pytest.approx(0.6)
+    assert metrics['mIoU_fog'] == pytest.approx(1.0)
+    assert metrics['mIoU_night'] == pytest.approx(1 / 3)
+    from mmseg_uvpt.apis.testing import class_means
+    assert class_means(metrics, dataset) == pytest.approx(
+        dict(mIoU19=60.0, mIoU_fog=100.0, mIoU_night=100 / 3))
+    # one condition: no groups, no per-condition keys
+    one = build_dataset(dict(type='ACDCDataset', data_root=str(tmp_path),
+                             conditions='fog', pipeline=LOAD))
+    assert one.image_groups() == {}
+    assert 'mIoU_fog' not in one.evaluate([preds['fog']], metric='mIoU')
+
+
 def test_dark_zurich_subsets_conditions_and_invalid_masks(toy):
     train = dark_zurich(toy, subset='train')
     assert isinstance(train, DarkZurichDataset)  # mmseg's class, extended

@@ -81,12 +81,14 @@ def _enable_aug_test(cfg):
 
 
 def class_means(metrics, dataset):
-    """``mIoU<C>`` (all classes) plus the dataset's ``eval_subsets`` means, in %, and
-    for SYNTHIA's subsets the release's derived figures beside them
-    (``mIoU16_release``, ``mIoU13_release``; see ``release_synthia_means``)."""
+    """``mIoU<C>`` (all classes) plus the dataset's ``eval_subsets`` means, in %, for
+    SYNTHIA's subsets the release's derived figures beside them (``mIoU16_release``,
+    ``mIoU13_release``; see ``release_synthia_means``), and the mIoU of each of the
+    dataset's image groups (``mIoU_fog``, ...: ACDC's conditions)."""
     means = {f'mIoU{len(dataset.CLASSES)}': metrics['mIoU'] * 100}
     subsets = list(getattr(dataset, 'eval_subsets', {}) or {})
-    for name in subsets + [f'{name}_release' for name in subsets]:
+    groups = [f'mIoU_{name}' for name in getattr(dataset, 'image_groups', dict)()]
+    for name in subsets + [f'{name}_release' for name in subsets] + groups:
         if name in metrics:
             means[name] = metrics[name] * 100
     return means

@@ -5,7 +5,8 @@ and masks of invalid pixels beside the labels.
   test) and conditions (fog, night, ...) only, e.g. ACDC's
   ``rgb_anon/{fog,night}/val/<sequence>/*_rgb_anon.png``. File names stay relative
   to ``img_dir`` (``fog/val/GOPR0475/GOPR0475_frame_000041_rgb_anon.png``), so labels
-  and pseudo-labels mirror the same tree.
+  and pseudo-labels mirror the same tree. With several conditions, evaluation also
+  reports each condition's mIoU (``mIoU_fog``, ...).
 * :class:`InvalidMaskMixin` reads, for every label ``<name><seg_map_suffix>``, the
   mask ``<name><invalid_mask_suffix>`` beside it (ACDC: ``*_gt_invIds.png``, 1 =
   invalid) and excludes the pixels marked invalid from evaluation: the ground truth
@@ -47,6 +48,14 @@ class ConditionFoldersMixin:
     """
 
     image_folders = ()
+
+    def image_groups(self):
+        """One group per condition when there are several (``fog``: the indices
+        of the images under ``fog/<subset>``), for per-condition means."""
+        groups = {}
+        for index, info in enumerate(self.img_infos):
+            groups.setdefault(info['filename'].split('/', 1)[0], []).append(index)
+        return groups if len(groups) > 1 else {}
 
     def scan_images(self, img_dir, img_suffix, ann_dir, seg_map_suffix, split):
         name = type(self).__name__

@@ -91,6 +91,11 @@ class UVPTCityscapesDataset(CheckedDatasetMixin, CityscapesDataset):
         self.eval_subsets = resolve_eval_subsets(eval_subsets,
                                                  list(self.CLASSES))
 
+    def image_groups(self):
+        """``{group name: image indices}`` whose mIoU :meth:`evaluate` reports
+        besides the whole set's; none here (ACDC: one group per condition)."""
+        return {}
+
     def _to_pre_eval(self, results):
         """Per-image (intersect, union, pred, label) areas in float64.
 
@@ -120,7 +125,9 @@ class UVPTCityscapesDataset(CheckedDatasetMixin, CityscapesDataset):
 
         Returns:
             dict[str, float]: mmseg's keys (``mIoU``, ``aAcc``, ``IoU.road``, ...)
-            and, when ``mIoU`` is asked for, one key per ``eval_subsets`` entry.
+            and, when ``mIoU`` is asked for, one key per ``eval_subsets`` entry
+            and ``mIoU_<group>`` per group of :meth:`image_groups` (the mIoU of
+            that group's images alone, e.g. ACDC's conditions).
         """
         # mmseg's test script passes no logger: use mmseg's, so that the
         # per-class table also lands in the log file
@@ -137,8 +144,11 @@ class UVPTCityscapesDataset(CheckedDatasetMixin, CityscapesDataset):
         for name, idx in self.eval_subsets.items():
             means[name] = float(np.nanmean(iou[idx]))
         means.update(release_synthia_means(iou, self.CLASSES, self.eval_subsets))
+        for name, indices in self.image_groups().items():
+            group_iou = pre_eval_to_metrics([results[i] for i in indices], ['mIoU'])['IoU']
+            means[f'mIoU_{name}'] = float(np.nanmean(group_iou))
         eval_results.update(means)
-        if self.eval_subsets:
+        if len(means) > 1:
             table = PrettyTable()
             for name, value in means.items():
                 table.add_column(name, [round(value * 100, 2)])
