@@ -12,7 +12,8 @@ from mmcv.utils import build_from_cfg
 import mmseg_uvpt  # noqa: F401  (registers the project's components)
 from mmseg.datasets.pipelines import Compose
 from mmseg.models import build_segmentor
-from mmseg_uvpt.launch.jobs import STAGES, TARGET_SUFFIX
+from mmseg_uvpt.launch.jobs import STAGES
+from mmseg_uvpt.launch.paper_runs import TARGET_SUFFIX
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = STAGES['pretrain'].run_names()

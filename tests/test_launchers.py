@@ -244,7 +244,7 @@ def test_seed_jobs_are_the_paper_jobs_once_per_seed(tmp_path, monkeypatch):
     assert launch.adapted_checkpoint(name, 'latest', seed=1) == \
         f'work_dirs/uvpt/{name}/seed1/latest.pth'
 
-    train = launch.paper_jobs(launch.STAGES['train'])
+    train = launch.stage_jobs(launch.STAGES['train'])
     jobs = launch.seed_jobs(train, [0, 1])
     assert len(jobs) == 16
     assert [(j.name, j.seed) for j in jobs[:4]] == [
@@ -257,7 +257,7 @@ def test_seed_jobs_are_the_paper_jobs_once_per_seed(tmp_path, monkeypatch):
     assert train[0].seed is None and '--seed' not in train[0].script_args()
 
     [job] = launch.seed_jobs(launch.select_jobs(
-        launch.paper_jobs(launch.STAGES['test']), [name]), [1])
+        launch.stage_jobs(launch.STAGES['test']), [name]), [1])
     assert (job.seed, job.work_dir, job.checkpoint) == (
         1, f'work_dirs/test/{name}/seed1',
         f'work_dirs/uvpt/{name}/seed1/best_mIoU_iter_46000.pth')

@@ -311,3 +311,53 @@ def test_toy_demo_seeds_print_mean_and_std(tmp_path, capsys):
         '| 0, 1, 2 | 17.60 ± 0.66 n=3 |']
     assert '| config | checkpoint | seeds | mIoU19 |' in out
     assert 'left out' not in out
+
+
+def test_vit_runs_get_rows_of_their_own_without_paper_values(tmp_path):
+    work = tmp_path / 'test'
+    write_result(work / 'a', 'configs/uvpt/vit-b14_standard_gta52cityscapes.py',
+                 dict(mIoU19=61.5))
+    write_result(work / 'b', 'configs/uvpt/vit-b14_standard_synthia2cityscapes.py',
+                 dict(mIoU19=50.0, mIoU16=55.25, mIoU13=62.0))
+    rows = table_rows(results_report([str(work)]))
+    assert rows == {('configs/uvpt', 'standard', 'ViT-B/14'): [
+        '61.50', '—', '—', '—', '55.25', '—', '—', '—', '62.00', '—', '—', '—']}
+
+
+def adverse_rows(text):
+    """{(configs, source model, backbone, target): cells} of the ACDC / Dark Zurich
+    table."""
+    part = text.split('ACDC / Dark Zurich val mIoU')[1]
+    rows = {}
+    for line in part.splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if len(cells) == 10 and cells[1] in ('standard', 'Source-GtA'):
+            rows[tuple(cells[:4])] = cells[4:]
+    return rows
+
+
+def test_adverse_runs_fill_their_own_table_with_acdc_per_condition(tmp_path):
+    work = tmp_path / 'test'
+    per_condition = dict(mIoU_fog=60.0, mIoU_night=30.5, mIoU_rain=55.0, mIoU_snow=50.0)
+    write_result(work / 'a', 'configs/uvpt/mit-b5_standard_cityscapes2acdc.py',
+                 dict(mIoU19=48.75, **per_condition))
+    write_result(work / 'a', 'configs/uvpt/mit-b5_standard_cityscapes2acdc.py',
+                 dict(mIoU19=47.0), name='eval_last.json', checkpoint='run/latest.pth')
+    write_result(work / 'b', 'configs/uvpt/swin-b_source-gta_cityscapes2acdc-night.py',
+                 dict(mIoU19=33.0))
+    write_result(work / 'c', 'configs/uvpt/mit-b5_standard_cityscapes2darkzurich.py',
+                 dict(mIoU19=41.0))
+    text = results_report([str(work)])
+    assert 'Cityscapes val mIoU' not in text  # no run to Cityscapes: no paper table
+    rows = adverse_rows(text)
+    assert rows[('configs/uvpt', 'standard', 'MiT-B5', 'ACDC')] == [
+        '48.75', '47.00', '60.00', '30.50', '55.00', '50.00']
+    assert rows[('configs/uvpt', 'standard', 'MiT-B5', 'Dark Zurich')] == [
+        '41.00', '—', '—', '—', '—', '—']
+    assert rows[('configs/uvpt', 'Source-GtA', 'Swin-B', 'ACDC night')] == [
+        '33.00', '—', '—', '—', '—', '—']
+    # table order: standard before Source-GtA, ACDC before Dark Zurich
+    assert list(rows) == [('configs/uvpt', 'standard', 'MiT-B5', 'ACDC'),
+                          ('configs/uvpt', 'standard', 'MiT-B5', 'Dark Zurich'),
+                          ('configs/uvpt', 'Source-GtA', 'Swin-B', 'ACDC night')]
+    assert 'Other configs' not in text

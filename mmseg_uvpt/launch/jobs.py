@@ -1,18 +1,16 @@
 """The paper's stages and the jobs that run them: which script, configs and run
-folders each stage has, and the 8 run names of each (2 backbones x 2 source models x
-2 source datasets). Both the launchers (:mod:`mmseg_uvpt.launch.launcher`) and the
+folders each stage has, and the run names of each (the paper's 8, 2 backbones x 2
+source models x 2 source datasets, and the other groups of
+:mod:`mmseg_uvpt.launch.run_groups`). Both the launchers (:mod:`mmseg_uvpt.launch.launcher`) and the
 smoke runs (:mod:`mmseg_uvpt.launch.smoke`) build on these, so neither imports the
 other at module level."""
 import os.path as osp
 from dataclasses import dataclass
 
-from .paper_runs import TARGET_SUFFIX
+from .run_groups import DEFAULT_GROUP, RUN_GROUPS
 
 WORK_ROOT = 'work_dirs'
 
-BACKBONES = ('swin-b', 'mit-b5')
-SOURCE_MODELS = ('standard', 'source-gta')
-SOURCE_DATASETS = ('gta5', 'synthia')
 #: the checkpoint of an adaptation run a test job evaluates
 TEST_CHECKPOINTS = ('best', 'latest')
 #: the name mmcv's EvalHook gives the best checkpoint by ``evaluation.save_best``
@@ -37,20 +35,21 @@ class Stage:
     Args:
         name (str): ``pretrain``, ``pseudo_label``, ``train`` or ``test``.
         script (str): the entry script, relative to the repository root.
-        config_dir (str): folder of the stage's 8 configs.
+        config_dir (str): folder of the stage's configs (``<run name>.py``).
         work_subdir (str): runs write to ``<work root>/<work_subdir>/<run name>``.
-        suffix (str): appended to ``<backbone>_<source model>_<dataset>`` in run names.
+        adapted (bool): its runs are on a target (``<source model>2<target>``),
+            not source models.
     """
     name: str
     script: str
     config_dir: str
     work_subdir: str
-    suffix: str = ''
+    adapted: bool = True
 
-    def run_names(self):
-        """The paper's 8 runs, in table order."""
-        return [f'{b}_{m}_{d}{self.suffix}' for b in BACKBONES for m in SOURCE_MODELS
-                for d in SOURCE_DATASETS]
+    def run_names(self, group=DEFAULT_GROUP):
+        """The runs of ``group`` (default the paper's 8), in table order."""
+        runs = RUN_GROUPS[group]
+        return runs.target_runs() if self.adapted else runs.source_runs()
 
     def config_path(self, name):
         return osp.join(self.config_dir, name + '.py')
@@ -60,11 +59,12 @@ class Stage:
 
 
 STAGES = {
-    'pretrain': Stage('pretrain', 'pretrain.py', 'configs/pretrain', 'pretrain'),
+    'pretrain': Stage('pretrain', 'pretrain.py', 'configs/pretrain', 'pretrain',
+                      adapted=False),
     'pseudo_label': Stage('pseudo_label', 'generate_pseudo_label.py',
-                          'configs/pseudo_label', 'pseudo_label', TARGET_SUFFIX),
-    'train': Stage('train', 'train.py', 'configs/uvpt', 'uvpt', TARGET_SUFFIX),
-    'test': Stage('test', 'test.py', 'configs/uvpt', 'test', TARGET_SUFFIX),
+                          'configs/pseudo_label', 'pseudo_label'),
+    'train': Stage('train', 'train.py', 'configs/uvpt', 'uvpt'),
+    'test': Stage('test', 'test.py', 'configs/uvpt', 'test'),
 }
 
 

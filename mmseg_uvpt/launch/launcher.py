@@ -1,11 +1,16 @@
 """The shared logic of ``launcher_{pretrain,pseudo_label,train,test}.py``.
 
-Each launcher knows the paper's 8 runs of its stage (2 backbones x 2 source models x
-2 source datasets) by name, builds one command per run and runs them in turn::
+Each launcher knows the runs of its stage by name, in groups
+(:mod:`mmseg_uvpt.launch.run_groups`): the paper's 8 (2 backbones x 2 source models x
+2 source datasets, the default), ``adverse`` (Cityscapes -> ACDC, Dark Zurich) and
+``vit`` (frozen DINOv2 ViTs). It builds one command per run and runs them in turn::
 
-    python launcher_train.py --dry-run                 # print the 8 commands
+    python launcher_train.py --dry-run                 # print the paper's 8 commands
+    python launcher_train.py --group vit --dry-run     # the ViT runs; --group all
     python launcher_train.py --only swin-b_standard_gta52cityscapes --gpus 4
     python launcher_train.py --smoke --only mit-b5_source-gta_synthia2cityscapes
+
+``--only`` takes names of any group.
 
 ``--smoke`` runs each job for 2 iterations on the toy benchmark (see
 :mod:`mmseg_uvpt.launch.smoke`). The test stage evaluates each adaptation run's best
@@ -55,6 +60,7 @@ import sys
 from .jobs import (BEST_CHECKPOINT_PATTERN, PER_SEED_STAGES, STAGES,
                    TEST_CHECKPOINTS, WORK_ROOT, Job, seed_dir)
 from .paper_runs import release_checkpoint, release_config
+from .run_groups import DEFAULT_GROUP, RUN_GROUPS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -72,12 +78,13 @@ def adapted_checkpoint(name, which='best', seed=None):
     return found[-1] if found else osp.join(work_dir, BEST_CHECKPOINT_PATTERN)
 
 
-def paper_jobs(stage, checkpoint='best'):
-    """The stage's 8 jobs on the paper's configs; a test job evaluates the
-    ``checkpoint`` (``best``|``latest``) of the adaptation run of the same name."""
+def stage_jobs(stage, checkpoint='best', groups=(DEFAULT_GROUP, )):
+    """The stage's jobs of ``groups`` (default the paper's 8), on their configs; a
+    test job evaluates the ``checkpoint`` (``best``|``latest``) of the adaptation
+    run of the same name."""
     return [Job(stage, name, stage.config_path(name), stage.work_dir(name),
                 adapted_checkpoint(name, checkpoint) if stage.name == 'test' else None)
-            for name in stage.run_names()]
+            for group in groups for name in stage.run_names(group)]
 
 
 def seed_jobs(jobs, seeds, checkpoint='best'):
@@ -156,14 +163,21 @@ def build_command(job, gpus=1):
 
 
 def parse_args(stage, argv=None):
-    names = ', '.join(stage.run_names())
+    groups = '; '.join(f'{name} ({group.description}): '
+                       f'{", ".join(stage.run_names(name))}'
+                       for name, group in RUN_GROUPS.items())
     parser = argparse.ArgumentParser(
-        description=f'Run the paper\'s {stage.name} stage ({stage.script} on '
-                    f'{stage.config_dir}/*.py). Runs: {names}')
+        description=f'Run the {stage.name} stage ({stage.script} on '
+                    f'{stage.config_dir}/<run>.py). Runs by group: {groups}')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands instead of running them')
+    parser.add_argument('--group', choices=tuple(RUN_GROUPS) + ('all', ),
+                        default=DEFAULT_GROUP,
+                        help=f'the runs of this group (default {DEFAULT_GROUP}: the '
+                             "paper's 8)")
     parser.add_argument('--only', action='append', metavar='NAME',
-                        help='run only these runs (repeatable, or comma-separated)')
+                        help='run only these runs, of any group (repeatable, or '
+                             'comma-separated)')
     parser.add_argument('--gpus', type=int, default=1,
                         help='GPUs per run; more than 1 runs torchrun with '
                              '--launcher pytorch')
@@ -186,6 +200,9 @@ def parse_args(stage, argv=None):
     args = parser.parse_args(argv)
     if getattr(args, 'release', False) and args.smoke:
         parser.error('--release and --smoke do not go together')
+    if getattr(args, 'release', False) and args.group != DEFAULT_GROUP:
+        parser.error(f'--release: the release has checkpoints of the {DEFAULT_GROUP} '
+                     'runs only')
     if getattr(args, 'release', False) and args.seeds:
         parser.error('--release and --seeds do not go together: the release has one '
                      'checkpoint per run')
@@ -215,7 +232,9 @@ def main(stage_name, argv=None):
     if getattr(args, 'release', False):
         jobs = release_jobs(stage)
     else:
-        jobs = paper_jobs(stage, getattr(args, 'checkpoint', 'best'))
+        # --only looks in every group; without it, the runs of --group
+        groups = tuple(RUN_GROUPS) if args.only or args.group == 'all' else (args.group, )
+        jobs = stage_jobs(stage, getattr(args, 'checkpoint', 'best'), groups)
     jobs = select_jobs(jobs, args.only)
     if args.seeds and stage.name not in PER_SEED_STAGES:
         print(f'[{stage.name}] --seeds {" ".join(map(str, args.seeds))}: the '

@@ -2,9 +2,12 @@
 
 ``test.py`` writes ``eval_<timestamp>.json`` into its work dir, holding the config it
 tested, the checkpoint and ``means`` (``mIoU19`` and, for SYNTHIA runs, ``mIoU16`` and
-``mIoU13``, in %). A run is known by its config's file name: the paper's eight runs
-(``configs/uvpt/<run>.py`` or ``configs/uvpt/release/<run>.py``) fill the table, one
-row per config folder, source model and backbone. Each column gives the best
+``mIoU13``, in %; ACDC runs on several conditions also ``mIoU_<condition>``). A run
+is known by its config's file name (``<backbone>_<source model>_<source>2<target>``):
+the runs to Cityscapes (the paper's eight, ``configs/uvpt/<run>.py`` or
+``configs/uvpt/release/<run>.py``, and the ViT runs) fill the paper's table, one row
+per config folder, source model and backbone; the Cityscapes -> ACDC / Dark Zurich
+runs fill a second table, one row per target. Each column gives the best
 checkpoint's figure (a ``best_*`` file, as ``launcher_test.py`` tests by default) and
 the last one's (any other file, e.g. ``launcher_test.py --checkpoint latest``) side by
 side, the paper's value and the best's difference to it. SYNTHIA's mIoU16/mIoU13 are
@@ -37,7 +40,8 @@ import statistics
 import sys
 from pathlib import PurePath
 
-from .paper_runs import PAPER_MIOU, TARGET_SUFFIX
+from .paper_runs import PAPER_MIOU
+from .run_groups import ACDC_CONDITIONS, parse_run_name
 
 #: the table's columns: (title, source set of the run, key of ``means``)
 COLUMNS = (('GTA5→CS mIoU19', 'gta5', 'mIoU19'),
@@ -46,7 +50,11 @@ COLUMNS = (('GTA5→CS mIoU19', 'gta5', 'mIoU19'),
 SOURCE_MODEL_NAMES = {'standard': 'standard', 'source-gta': 'Source-GtA'}
 #: a folder of one seed's run, as ``launcher_*.py --seeds`` names it
 SEED_FOLDER = re.compile(r'seed(\d+)$')
-BACKBONE_NAMES = {'swin-b': 'Swin-B', 'mit-b5': 'MiT-B5'}
+BACKBONE_NAMES = {'swin-b': 'Swin-B', 'mit-b5': 'MiT-B5', 'vit-b14': 'ViT-B/14',
+                  'vit-l14': 'ViT-L/14'}
+#: the adverse-condition table's targets, as run names spell them, and their titles
+ADVERSE_TARGETS = {'acdc': 'ACDC', **{f'acdc-{c}': f'ACDC {c}' for c in ACDC_CONDITIONS},
+                   'darkzurich': 'Dark Zurich'}
 
 
 class ResultsError(ValueError):
@@ -164,13 +172,19 @@ def _seeded(groups):
 
 
 def split_run(config):
-    """``(folder, source model, backbone, source set)`` of a paper-run config, or
-    None for any other config."""
+    """``(folder, source model, backbone, source set, target)`` of a config named as
+    a launcher run (``<backbone>_<source model>_<source>2<target>``, any group of
+    :mod:`mmseg_uvpt.launch.run_groups`), or None for any other config."""
     name = osp.splitext(osp.basename(config))[0]
-    if name not in PAPER_MIOU:
+    try:
+        parts = parse_run_name(name)
+    except ValueError:
         return None
-    backbone, source_model, dataset = name[:-len(TARGET_SUFFIX)].split('_')
-    return osp.dirname(osp.normpath(config)), source_model, backbone, dataset
+    if parts['target'] is None or parts['backbone'] not in BACKBONE_NAMES \
+            or parts['source_model'] not in SOURCE_MODEL_NAMES:
+        return None
+    return (osp.dirname(osp.normpath(config)), parts['source_model'], parts['backbone'],
+            parts['source'], parts['target'])
 
 
 def _figure(stats, key, seeded=False):
@@ -193,21 +207,25 @@ def _mean_text(mean, std, seeded):
 
 
 def _cells(best, last, key, paper, seeded=False):
-    """best, last, paper and best - paper for one column."""
+    """best, last, paper and best - paper for one column (— for a run the paper
+    does not have)."""
+    if paper is None:
+        return [_figure(best, key, seeded), _figure(last, key, seeded), '—', '—']
     delta = '—' if best is None or key not in best else f'{best[key][0] - paper:+.2f}'
     return [_figure(best, key, seeded), _figure(last, key, seeded), f'{paper:.1f}',
             delta]
 
 
 def paper_table(groups):
-    """Markdown table of the paper runs among ``groups`` (:func:`group_seeds`), None
-    if there are none."""
+    """Markdown table of the runs to Cityscapes among ``groups``
+    (:func:`group_seeds`): the paper's, with its values, and others such as the ViT
+    runs; None if there are none."""
     rows, seeded = {}, False
     for group in groups:
         parts = split_run(group['config'])
-        if parts is None:
+        if parts is None or parts[4] != 'cityscapes':
             continue
-        folder, source_model, backbone, dataset = parts
+        folder, source_model, backbone, dataset, _ = parts
         row = rows.setdefault((folder, source_model, backbone), {})
         row[(dataset, group['kind'])] = group['stats']
         seeded = seeded or len(group['results']) > 1
@@ -223,9 +241,43 @@ def paper_table(groups):
         values = rows[(folder, source_model, backbone)]
         cells = [folder, SOURCE_MODEL_NAMES[source_model], BACKBONE_NAMES[backbone]]
         for _, dataset, key in COLUMNS:
-            run = f'{backbone}_{source_model}_{dataset}{TARGET_SUFFIX}'
+            paper = PAPER_MIOU.get(f'{backbone}_{source_model}_{dataset}2cityscapes')
             cells += _cells(values.get((dataset, 'best')), values.get((dataset, 'last')),
-                            key, PAPER_MIOU[run][key], seeded)
+                            key, None if paper is None else paper[key], seeded)
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def adverse_table(groups):
+    """Markdown table of the Cityscapes -> ACDC / Dark Zurich runs among ``groups``
+    (:func:`group_seeds`): one row per config folder, source model, backbone and
+    target; the val mIoU of the best and the last checkpoint, and of a run on
+    several ACDC conditions each condition's (best checkpoint). None if there are
+    none."""
+    rows, seeded = {}, False
+    for group in groups:
+        parts = split_run(group['config'])
+        if parts is None or parts[4] not in ADVERSE_TARGETS:
+            continue
+        folder, source_model, backbone, _, target = parts
+        rows.setdefault((folder, source_model, backbone, target), {})[group['kind']] = \
+            group['stats']
+        seeded = seeded or len(group['results']) > 1
+    if not rows:
+        return None
+    conditions = [f'mIoU_{c}' for c in ACDC_CONDITIONS]
+    header = ['configs', 'source model', 'backbone', 'target', 'val mIoU19 best', 'last'] \
+        + [f'{c} (best)' for c in ACDC_CONDITIONS]
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    order = [(m, b, t) for m in SOURCE_MODEL_NAMES for b in BACKBONE_NAMES
+             for t in ADVERSE_TARGETS]
+    for key in sorted(rows, key=lambda k: (k[0], order.index(k[1:]))):
+        folder, source_model, backbone, target = key
+        best, last = rows[key].get('best'), rows[key].get('last')
+        cells = [folder, SOURCE_MODEL_NAMES[source_model], BACKBONE_NAMES[backbone],
+                 ADVERSE_TARGETS[target], _figure(best, 'mIoU19', seeded),
+                 _figure(last, 'mIoU19', seeded)]
+        cells += [_figure(best, c, seeded) for c in conditions]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -297,6 +349,11 @@ def results_report(paths):
             notes += '\n' + SEED_NOTES + '; Δ best is the mean\'s.'
         parts.append('Cityscapes val mIoU (%): this project, the paper, difference\n\n'
                      + table + '\n\n' + notes)
+    table = adverse_table(groups)
+    if table:
+        parts.append('ACDC / Dark Zurich val mIoU (%), Cityscapes as the source '
+                     '(not runs of the paper)\n\n' + table
+                     + ('\n\n' + SEED_NOTES + '.' if _seeded(groups) else ''))
     others = other_table(groups)
     if others:
         seeded = _seeded([g for g in groups if split_run(g['config']) is None])
@@ -312,8 +369,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Collect test.py JSON outputs into the paper's table (GTA5→CS "
                     'mIoU19, SYNTHIA→CS mIoU16/mIoU13 per backbone and source model, '
-                    "with the paper's values and the differences); runs of several "
-                    'training seeds as mean ± sample std and n.')
+                    "with the paper's values and the differences; the ViT runs as "
+                    'rows of their own) and the Cityscapes→ACDC / Dark Zurich table '
+                    '(val mIoU, ACDC per condition); runs of several training seeds '
+                    'as mean ± sample std and n.')
     parser.add_argument('paths', nargs='+', metavar='WORK_DIR',
                         help='work dirs searched for eval_*.json, or JSON files')
     args = parser.parse_args(argv)

@@ -7,8 +7,12 @@ evaluation at the end, no ImageNet initialisation, and the run's inputs pointed 
 smoke stand-ins. The result is written as a ``.py`` config under the git-ignored
 ``configs/_generated/<stage>/`` with ``Config.dump``, never by editing text.
 
+A Cityscapes -> ACDC or Dark Zurich run (``--group adverse``) keeps its target
+datasets (type, subset, conditions) on the toy ACDC and Dark Zurich layouts
+(``tools/generate_toy_data.py --adverse``) with the toy pipelines of the same role.
+
 What a stage needs and has no data for is made on the fly, each at most once: the
-toy data (``tools/generate_toy_data.py --convert``), random AdaIN/style-augmentor
+toy data (``tools/generate_toy_data.py --convert``, ``--adverse`` for those runs), random AdaIN/style-augmentor
 weights for Source-GtA, a random-weight source checkpoint shaped as the pretraining
 stage saves it, its pseudo-labels, and a random adapted checkpoint for the test stage.
 """
@@ -18,10 +22,11 @@ import os.path as osp
 import subprocess
 import sys
 
-from mmcv import Config
+from mmcv import Config, ConfigDict
 
 from ..datasets.pseudo_label import IMG_SUFFIX
-from .jobs import STAGES, TARGET_SUFFIX, Job, seed_dir
+from .jobs import STAGES, Job, seed_dir
+from .run_groups import split_target
 
 SMOKE_ROOT = 'work_dirs/smoke'
 GENERATED_DIR = 'configs/_generated'
@@ -37,17 +42,30 @@ TOY_DATASETS = dict(
     pseudo_label=('toy_pseudo_label_512x256.py', 'pseudo_label'),
     val=('toy_val_512x256.py', 'val'),
 )
+#: target datasets that keep their type on a toy layout of their own
+TOY_LAYOUTS = {
+    'ACDCDataset': osp.join(TOY_ROOT, 'acdc'),
+    'PseudoLabelACDCDataset': osp.join(TOY_ROOT, 'acdc'),
+    'UVPTDarkZurichDataset': osp.join(TOY_ROOT, 'dark_zurich'),
+    'PseudoLabelDarkZurichDataset': osp.join(TOY_ROOT, 'dark_zurich'),
+}
 TOY_CLASS_STATS = osp.join(TOY_ROOT, 'source', 'sample_class_stats.json')
 SMOKE_MODEL_DIR = osp.join(SMOKE_ROOT, 'model')
 
 
-def ensure_toy_data():
-    """Generate and convert the toy benchmark unless its converted labels exist."""
-    if all(osp.isfile(osp.join(TOY_ROOT, part, 'sample_class_stats.json'))
-           for part in ('source', 'target')):
-        return
+def ensure_toy_data(adverse=False):
+    """Generate and convert the toy benchmark unless its converted labels exist;
+    with ``adverse`` also its ACDC and Dark Zurich layouts (the generator keeps
+    identical ones)."""
     command = [sys.executable, 'tools/generate_toy_data.py', '--out', TOY_ROOT,
                '--convert']
+    have_toy = all(osp.isfile(osp.join(TOY_ROOT, part, 'sample_class_stats.json'))
+                   for part in ('source', 'target'))
+    have_adverse = all(osp.isdir(root) for root in TOY_LAYOUTS.values())
+    if have_toy and (have_adverse or not adverse):
+        return
+    if adverse:
+        command.append('--adverse')
     print('[smoke] ' + ' '.join(command), flush=True)
     subprocess.run(command, check=True)
 
@@ -80,8 +98,7 @@ def _role(split, dataset_cfg):
         return 'val'
     if split == 'pseudo_label':
         return 'pseudo_label'
-    return 'uvpt' if dataset_cfg.get('type') == 'PseudoLabelCityscapesDataset' \
-        else 'source'
+    return 'uvpt' if dataset_cfg.get('type', '').startswith('PseudoLabel') else 'source'
 
 
 def _set_crop(pipeline, crop):
@@ -100,6 +117,10 @@ def smoke_config(config_path):
             continue
         original = cfg.data[split]
         toy = _toy_dataset(_role(split, original))
+        if original.get('type') in TOY_LAYOUTS:
+            # the target's own dataset on its toy layout, with the toy pipeline
+            toy = ConfigDict(copy.deepcopy(original), data_root=TOY_LAYOUTS[original['type']],
+                             pipeline=toy['pipeline'])
         for key in ('eval_subsets', 'pseudo_label_dir'):
             if key in original:
                 toy[key] = original[key]
@@ -130,11 +151,6 @@ def smoke_config(config_path):
     return cfg
 
 
-def _source_name(run_name):
-    return run_name[:-len(TARGET_SUFFIX)] if run_name.endswith(TARGET_SUFFIX) \
-        else run_name
-
-
 def _random_checkpoint(model_cfg, path):
     """Save a randomly initialised model as an mmcv checkpoint at ``path``."""
     if osp.isfile(path):
@@ -152,7 +168,7 @@ def _random_checkpoint(model_cfg, path):
 def _source_model(name):
     """The model the pretraining config of source ``name`` trains, as it is saved
     (Source-GtA: with its group heads), built without training resources."""
-    model = smoke_config(STAGES['pretrain'].config_path(_source_name(name))).model
+    model = smoke_config(STAGES['pretrain'].config_path(split_target(name)[0])).model
     model.train_cfg = None
     return model
 
@@ -170,10 +186,9 @@ def _pseudo_label_setup(name, prepare):
     """Smoke pseudo-label config of the source of run ``name``; with ``prepare``
     also the random source checkpoint it reads."""
     stage = STAGES['pseudo_label']
-    run = _source_name(name) + TARGET_SUFFIX
-    cfg = smoke_config(stage.config_path(run))
-    cfg.source_checkpoint = osp.join(SMOKE_MODEL_DIR, _source_name(name) + '.pth')
-    cfg.pseudo_label_dir = osp.join(SMOKE_ROOT, 'pseudo_labels', run)
+    cfg = smoke_config(stage.config_path(name))
+    cfg.source_checkpoint = osp.join(SMOKE_MODEL_DIR, split_target(name)[0] + '.pth')
+    cfg.pseudo_label_dir = osp.join(SMOKE_ROOT, 'pseudo_labels', name)
     if prepare:
         # a checkpoint like the pretraining stage writes, not one of cfg.model, so
         # that a mismatch between the two stages shows in the smoke run
@@ -198,7 +213,7 @@ def prepare_smoke_job(job, dry_run=False):
     stage = job.stage
     prepare = not dry_run
     if prepare:
-        ensure_toy_data()
+        ensure_toy_data(adverse=split_target(job.name)[1] not in (None, 'cityscapes'))
     work_dir = seed_dir(stage.work_dir(job.name, SMOKE_ROOT), job.seed)
     checkpoint = None
     if stage.name == 'pretrain':
