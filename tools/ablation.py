@@ -6,7 +6,7 @@ the built-in toy benchmark, over several seeds (docs/variants.md).
                              [--extra-configs configs/toy/settings/*.py]
     python tools/ablation.py --list
 
-Each run is a compressed copy of its config's 200-iteration schedule (52 iterations
+Each run is a compressed copy of its config's 200-iteration schedule (40 iterations
 by default, the cosine LR and the correction's clock scaled alike), so that the
 whole sweep (three seeds, every variant) fits 45 minutes on a 2-core CPU.
 

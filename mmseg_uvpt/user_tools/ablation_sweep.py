@@ -33,7 +33,7 @@ from .toy_demo_run import TOY_CONFIGS, StageTimer, prepare_toy_source
 #: iterations of each run in the default sweep, calibrated so that three seeds of
 #: every variant, with the shared source model, finish within 45 minutes on the
 #: 2-core CPU machine (docs/toy_results.md)
-SWEEP_ITERS = 52
+SWEEP_ITERS = 40
 CORRECTION_HOOK = 'AdaptiveCorrectionHook'
 #: the toy adaptation config that every variant of the sweep derives from
 BASE_VARIANT = 'uni-uvpt'
