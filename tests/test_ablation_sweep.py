@@ -145,3 +145,35 @@ def test_the_tool_lists_variants_and_refuses_bad_arguments(capsys):
     for argv in (['--seeds', '0'], ['--toy', '--seeds', '1', '1'], ['--toy', '--seeds', '-1']):
         with pytest.raises(SystemExit):
             tool['main'](argv)
+
+
+def test_a_finished_source_model_is_read_back_not_trained_again(tmp_path, monkeypatch):
+    from mmseg_uvpt.apis import pseudo_label, stages, testing
+    from mmseg_uvpt import toy_benchmark
+    from mmseg_uvpt.user_tools import toy_demo_run
+    calls = []
+    monkeypatch.setattr(toy_benchmark, 'generate_toy_data', lambda **k: calls.append('data'))
+    monkeypatch.setattr(stages, 'pretrain_main', lambda argv: calls.append('pretrain') or
+                        dict(last_checkpoint=str(tmp_path / 'new.pth')))
+    monkeypatch.setattr(pseudo_label, 'generate_pseudo_labels',
+                        lambda *a: calls.append('pseudo_label'))
+    monkeypatch.setattr(testing, 'evaluate_main', lambda argv: calls.append('test') or
+                        dict(metrics=dict(mIoU=0.1)))
+    # nothing there yet, or reuse off: every stage runs
+    out = toy_demo_run.prepare_toy_source(str(tmp_path), reuse=True)
+    assert calls == ['data', 'pretrain', 'pseudo_label', 'test']
+    assert out['test']['metrics']['mIoU'] == 0.1
+    (tmp_path / 'pretrain').mkdir()
+    (tmp_path / 'pretrain' / 'latest.pth').write_bytes(b'')
+    (tmp_path / 'test_source').mkdir()
+    (tmp_path / 'test_source' / 'eval_1.json').write_text(
+        json.dumps(dict(metrics=dict(mIoU=0.1497))))
+    calls.clear()
+    out = toy_demo_run.prepare_toy_source(str(tmp_path), reuse=True)
+    # the pseudo-labelling still runs (it skips the labelled images itself)
+    assert calls == ['data', 'pseudo_label']
+    assert out['source_checkpoint'] == str(tmp_path / 'pretrain' / 'latest.pth')
+    assert out['test']['metrics']['mIoU'] == 0.1497
+    calls.clear()
+    toy_demo_run.prepare_toy_source(str(tmp_path))   # the demo: always trains
+    assert calls == ['data', 'pretrain', 'pseudo_label', 'test']

@@ -7,8 +7,10 @@ launchers' ``--seeds`` do: seeds vary the adaptation only. Each variant of
 is tested on the toy target val split. The table gives per variant its trainable
 parameters, the mIoU as mean ± sample standard deviation over the seeds (ddof=1; —
 for one seed) and the gain of that mean over the source model. A finished run (its
-test JSON) is not run again, so an interrupted sweep goes on where it stopped; a run
-is known by its work dir, so a sweep with another schedule needs another work dir.
+test JSON) and a finished source model are not run again, so an interrupted sweep
+goes on where it stopped, and a later call with other variants (``--extra-configs``)
+reuses what the work dir holds; a run is known by its work dir, so a sweep with
+another schedule needs another work dir (or the same source folder copied there).
 
 The sweep runs every variant on a time-compressed copy of its config's schedule
 (``iters``, default :data:`SWEEP_ITERS`; None for the configs' own 200 iterations):
@@ -247,7 +249,8 @@ def run_sweep(work_dir='work_dirs/ablation', seeds=(0, 1, 2), variants=None,
     chosen = select_variants(available, variants)
     chosen.update({name: available[name] for name in available
                    if available[name][0] in extra_configs})
-    source = prepare_toy_source(osp.join(work_dir, 'source'), seed=0, timer=StageTimer())
+    source = prepare_toy_source(osp.join(work_dir, 'source'), seed=0, timer=StageTimer(),
+                                reuse=True)
     epoch_iters = None
     source_miou = round(100.0 * source['test']['metrics']['mIoU'], 2)
     runs, params = {}, {}

@@ -8,6 +8,7 @@ source-only, adapted) into the work dir and returns the summary.
 adds ``summary_seeds.json`` and ``summary_seeds.txt`` with the mean and sample
 standard deviation over the seeds.
 """
+import glob
 import json
 import os
 import os.path as osp
@@ -104,7 +105,18 @@ def format_summary(summary):
     return '\n'.join(lines)
 
 
-def prepare_toy_source(work_dir, seed=0, timer=None):
+def _finished_source(work_dir):
+    """``(checkpoint, test summary)`` of a source model that ``work_dir`` already
+    holds (its last checkpoint and its test's JSON), else None."""
+    checkpoint = osp.join(work_dir, 'pretrain', 'latest.pth')
+    tests = sorted(glob.glob(osp.join(work_dir, 'test_source', 'eval_*.json')))
+    if not (osp.isfile(checkpoint) and tests):
+        return None
+    with open(tests[-1]) as f:
+        return checkpoint, json.load(f)
+
+
+def prepare_toy_source(work_dir, seed=0, timer=None, reuse=False):
     """The toy benchmark's first stages: data (generated once, seed 0, in
     ``data/toy``, which the toy configs read), a pretrained source model, its
     pseudo-labels and its test on the target val split.
@@ -114,6 +126,9 @@ def prepare_toy_source(work_dir, seed=0, timer=None):
             ``test_source/``).
         seed (int): seed of the pretraining.
         timer (StageTimer, optional): times the stages.
+        reuse (bool): read back a source model ``work_dir`` already holds (its
+            ``pretrain/latest.pth`` and test JSON) instead of training it again;
+            the pseudo-labelling skips the images already labelled.
 
     Returns:
         dict: ``source_checkpoint``, ``pseudo_label_dir`` and ``test`` (the test
@@ -127,18 +142,25 @@ def prepare_toy_source(work_dir, seed=0, timer=None):
     timer = timer or StageTimer()
     # the toy configs read data/toy; the generator leaves a complete set alone
     timer.run('data', generate_toy_data, out='data/toy', seed=0, convert=True)
-    pretrain = timer.run('pretrain', pretrain_main, [
-        TOY_CONFIGS['pretrain'], '--work-dir', osp.join(work_dir, 'pretrain'),
-        '--seed', str(seed), '--deterministic'])
-    source_ckpt = pretrain['last_checkpoint']
+    finished = _finished_source(work_dir) if reuse else None
+    if finished is None:
+        pretrain = timer.run('pretrain', pretrain_main, [
+            TOY_CONFIGS['pretrain'], '--work-dir', osp.join(work_dir, 'pretrain'),
+            '--seed', str(seed), '--deterministic'])
+        source_ckpt = pretrain['last_checkpoint']
+    else:
+        source_ckpt = finished[0]
 
     pl_dir = osp.join(work_dir, 'pseudo_labels')
     pl_cfg = mmcv.Config.fromfile(TOY_CONFIGS['pseudo_label'])
     timer.run('pseudo_label', generate_pseudo_labels, pl_cfg, source_ckpt, pl_dir)
 
-    source_test = timer.run('test_source', evaluate_main, [
-        TOY_CONFIGS['test_source'], source_ckpt, '--eval', 'mIoU',
-        '--work-dir', osp.join(work_dir, 'test_source')])
+    if finished is None:
+        source_test = timer.run('test_source', evaluate_main, [
+            TOY_CONFIGS['test_source'], source_ckpt, '--eval', 'mIoU',
+            '--work-dir', osp.join(work_dir, 'test_source')])
+    else:
+        source_test = finished[1]
     return dict(source_checkpoint=source_ckpt, pseudo_label_dir=pl_dir,
                 test=source_test)
 
