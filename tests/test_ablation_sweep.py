@@ -4,6 +4,7 @@ the training stages replaced by stand-ins (the variants' own training is tested 
 test_variants.py)."""
 import argparse
 import json
+import os
 import os.path as osp
 import runpy
 
@@ -82,15 +83,16 @@ def test_extra_variant_configs_follow_the_chosen_ones_and_names_stay_unique():
 
 def test_mean_std_and_gain_by_hand():
     runs = {'uni-uvpt': {0: 50.0, 1: 52.0, 2: 57.0}, 'lora': {0: 45.5}}
-    params = {'uni-uvpt': dict(trainable=10, total=30), 'lora': dict(trainable=4, total=30)}
+    params = {'uni-uvpt': dict(trainable=10, total=30, checkpoint_bytes=3 * 2**20),
+              'lora': dict(trainable=4, total=30)}
     rows = sweep.summarise(runs, source_miou=40.0, params=params)
     # mean 53; deviations -3, -1, 4: sum of squares 26, / (3 - 1) = 13, sqrt = 3.606
     assert rows[0]['miou_mean'] == 53.0 and rows[0]['miou_std'] == 3.61
     assert rows[0]['gain'] == 13.0 and rows[0]['n'] == 3 and rows[0]['seeds'] == [0, 1, 2]
     assert rows[1]['miou_std'] is None and rows[1]['gain'] == 5.5
     text = sweep.format_markdown(rows, 40.0, {'lora': 'low rank'}, note='a note')
-    assert '| uni-uvpt |  | 10 | 53.00 ± 3.61 (n=3) | +13.00 |' in text
-    assert '| lora | low rank | 4 | 45.50 ± — (n=1) | +5.50 |' in text
+    assert '| uni-uvpt |  | 10 | 3.0 | 53.00 ± 3.61 (n=3) | +13.00 |' in text
+    assert '| lora | low rank | 4 | — | 45.50 ± — (n=1) | +5.50 |' in text
     assert 'source-only (the shared source model): 40.00 mIoU' in text and 'a note' in text
 
 
@@ -106,6 +108,9 @@ def test_the_sweep_runs_each_variant_and_seed_once_and_writes_the_table(tmp_path
     def fake_run(config, work_dir, seed, source_, options):
         calls.append((osp.basename(config), osp.relpath(work_dir, tmp_path), seed,
                       tuple(options)))
+        os.makedirs(osp.join(work_dir, 'test'))
+        with open(osp.join(work_dir, 'test', 'result.json'), 'w') as f:
+            json.dump(dict(checkpoint_bytes=1000 * (seed + 1)), f)
         return 40.0 + seed + (5.0 if 'lora' in config else 0.0)
 
     monkeypatch.setattr(sweep, '_run_once', fake_run)
@@ -122,6 +127,7 @@ def test_the_sweep_runs_each_variant_and_seed_once_and_writes_the_table(tmp_path
                            'custom_hooks.0.interval=1')
     rows = {row['variant']: row for row in out['rows']}
     assert rows['lora']['miou_mean'] == 46.0 and rows['lora']['gain'] == 6.0
+    assert rows['lora']['checkpoint_bytes'] == 1000   # the first seed's checkpoint
     assert rows['head-only']['per_seed'] == rows['no-prompt-adapter']['per_seed']
     on_disk = json.load(open(tmp_path / 'ablation.json'))
     assert on_disk['source_miou'] == 40.0 and on_disk['iters'] == 3

@@ -155,10 +155,12 @@ def summarise(runs, source_miou, params):
     Args:
         runs (dict): per variant, the mIoU of each seed.
         source_miou (float): the source model's mIoU (%).
-        params (dict): per variant, ``dict(trainable=..., total=...)``.
+        params (dict): per variant, ``dict(trainable=..., total=...)`` and
+            optionally ``checkpoint_bytes`` (the size of a run's last checkpoint).
 
     Returns:
-        list[dict]: ``variant``, ``trainable``, ``total``, ``n``, ``seeds``,
+        list[dict]: ``variant``, ``trainable``, ``total``, ``checkpoint_bytes``
+            (None if unknown), ``n``, ``seeds``,
         ``miou_mean``, ``miou_std`` (None for one seed), ``gain`` (mean minus the
         source model's) and ``per_seed``.
     """
@@ -166,7 +168,9 @@ def summarise(runs, source_miou, params):
     for variant, per_seed in runs.items():
         mean, std = mean_std(per_seed.values())
         rows.append(dict(variant=variant, trainable=params[variant]['trainable'],
-                         total=params[variant]['total'], n=len(per_seed),
+                         total=params[variant]['total'],
+                         checkpoint_bytes=params[variant].get('checkpoint_bytes'),
+                         n=len(per_seed),
                          seeds=sorted(per_seed), miou_mean=round(mean, 2),
                          miou_std=None if std is None else round(std, 2),
                          gain=round(mean - source_miou, 2),
@@ -177,12 +181,14 @@ def summarise(runs, source_miou, params):
 def format_markdown(rows, source_miou, descriptions=None, note=''):
     """The sweep's table as Markdown."""
     descriptions = descriptions or {}
-    lines = ['| variant | what changes | trainable params | mIoU (mean ± std, n) | '
-             'gain over source-only |', '|---|---|---|---|---|']
+    lines = ['| variant | what changes | trainable params | checkpoint (MiB) | '
+             'mIoU (mean ± std, n) | gain over source-only |', '|---|---|---|---|---|---|']
     for row in rows:
         std = '—' if row['miou_std'] is None else f"{row['miou_std']:.2f}"
+        size = row.get('checkpoint_bytes')
+        size = '—' if size is None else f'{size / 2**20:.1f}'
         lines.append(f"| {row['variant']} | {descriptions.get(row['variant'], '')} | "
-                     f"{row['trainable']:,} | {row['miou_mean']:.2f} ± {std} "
+                     f"{row['trainable']:,} | {size} | {row['miou_mean']:.2f} ± {std} "
                      f"(n={row['n']}) | {row['gain']:+.2f} |")
     lines.append(f'\nsource-only (the shared source model): {source_miou:.2f} mIoU')
     if note:
@@ -196,6 +202,15 @@ def _params_of(cfg):
     from ..utils.param_report import param_table
     rows, _ = param_table(build_segmentor(cfg.model))
     return dict(trainable=int(rows[-1]['trainable']), total=int(rows[-1]['total']))
+
+
+def _checkpoint_bytes(run_dir):
+    """The size of the last checkpoint a finished run recorded, or None."""
+    result = osp.join(run_dir, 'test', 'result.json')
+    if not osp.isfile(result):
+        return None
+    with open(result) as f:
+        return json.load(f).get('checkpoint_bytes')
 
 
 def _run_once(config, work_dir, seed, source, options):
@@ -266,6 +281,9 @@ def run_sweep(work_dir='work_dirs/ablation', seeds=(0, 1, 2), variants=None,
         params[name] = _params_of(cfg)
         runs[name] = {seed: _run_once(config, osp.join(work_dir, name, f'seed{seed}'),
                                       seed, source, options) for seed in seeds}
+        # the checkpoints of one variant are alike: the first seed's size stands
+        params[name]['checkpoint_bytes'] = _checkpoint_bytes(
+            osp.join(work_dir, name, f'seed{seeds[0]}'))
     rows = summarise(runs, source_miou, params)
     seconds = round(time.perf_counter() - start)
     schedule = ("the configs' own schedule" if iters is None else
