@@ -231,3 +231,27 @@ def test_pseudo_labels_adaptation_and_evaluation_from_the_base_configs(folder,
                    f'imgfile_prefix={prefix}', '--cfg-options'] + SMALL_TRAIN)
     pred = np.asarray(Image.open(osp.join(prefix, 'p', 'one.png')))
     assert pred.shape == (H, W) and pred.max() < 19
+
+
+def test_the_readme_example_configs_agree_with_each_other_and_the_paper_run():
+    """configs/examples/ (README "Adapt to your own images"): the labelling and the
+    adaptation config read the same folder and label folder, and compute as the
+    MiT-B5 Source-GtA GTA5 run of the paper (model, schedule, LR)."""
+    from mmcv import Config
+
+    def load(path):
+        return Config.fromfile(osp.join(REPO, path), import_custom_modules=False)
+
+    label = load('configs/examples/my_images_pseudo_label_mit-b5.py')
+    adapt = load('configs/examples/my_images_uvpt_mit-b5.py')
+    assert label.data.pseudo_label.img_dir == adapt.data.train.img_dir == 'data/my_images'
+    assert label.pseudo_label_dir == adapt.data.train.pseudo_label_dir
+    assert label.data.pseudo_label.type == 'ImageFolderDataset'
+    assert adapt.data.train.type == 'PseudoLabelImageFolderDataset'
+    assert label.source_checkpoint == adapt.source_checkpoint == \
+        'model/mit-b5_source-gta_gta5.pth'
+    paper = load('configs/uvpt/mit-b5_source-gta_gta52cityscapes.py')
+    assert adapt.model == paper.model and adapt.optimizer == paper.optimizer
+    assert adapt.lr_config == paper.lr_config and adapt.runner == paper.runner
+    assert adapt.custom_hooks == paper.custom_hooks
+    assert label.model == load('configs/pseudo_label/mit-b5_source-gta_gta52cityscapes.py').model
