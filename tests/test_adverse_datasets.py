@@ -4,6 +4,7 @@ input checks name the file, pseudo-labels pair with the images as for Cityscapes
 the test-server submissions have the servers' names and layout."""
 import os
 import os.path as osp
+import re
 import shutil
 import zipfile
 
@@ -123,6 +124,12 @@ def test_acdc_missing_folder_and_files_are_named(toy, tmp_path):
         check_dataset_inputs(dataset)
     with pytest.raises(DataFileError, match=f'invalid mask {mask} is 20x10'):
         check_dataset_inputs(dataset, full_checks=0)  # header-only checks too
+    # and by evaluation, which reads the masks again (even a 1-pixel-high one)
+    cv2.imwrite(mask, np.zeros((1, 20), np.uint8))
+    height, width = cv2.imread(label, cv2.IMREAD_UNCHANGED).shape
+    with pytest.raises(DataFileError, match=re.escape(
+            f'invalid mask {mask} has shape (1, 20) but its label ({height}, {width})')):
+        dataset.get_gt_seg_map_by_idx(1)
     cv2.imwrite(label, np.zeros((10, 20), np.uint8))
     with pytest.raises(DataFileError, match=f'label {label} is 20x10'):
         check_dataset_inputs(dataset)

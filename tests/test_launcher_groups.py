@@ -1,7 +1,6 @@
 """The launchers' run groups beyond the paper's 8 (mmseg_uvpt/launch/run_groups.py):
 Cityscapes -> ACDC / Dark Zurich (``adverse``) and the frozen DINOv2 ViTs (``vit``):
 names, --group, --only across groups, and their smoke configs on the toy layouts."""
-import os
 import os.path as osp
 import shlex
 
@@ -99,19 +98,20 @@ def smoke_dirs(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize('name,dataset,root', [
-    ('mit-b5_standard_cityscapes2acdc-fog', 'ACDCDataset', 'data/toy/acdc'),
-    ('mit-b5_standard_cityscapes2darkzurich', 'UVPTDarkZurichDataset',
-     'data/toy/dark_zurich'),
+@pytest.mark.parametrize('name,dataset,layout', [
+    ('mit-b5_standard_cityscapes2acdc-fog', 'ACDCDataset', 'acdc'),
+    ('mit-b5_standard_cityscapes2darkzurich', 'UVPTDarkZurichDataset', 'dark_zurich'),
 ])
 def test_adverse_smoke_configs_keep_their_datasets_on_the_toy_layouts(
-        name, dataset, root, smoke_dirs, capsys):
+        name, dataset, layout, smoke_dirs, capsys):
     assert launch.main('train', ['--smoke', '--dry-run', '--only', name]) == 0
     [(_, argv)] = printed(capsys, 'train')
     cfg = Config.fromfile(next(a for a in argv if a.endswith(name + '.py')))
     paper = Config.fromfile(osp.join(REPO, 'configs', 'uvpt', name + '.py'))
     assert cfg.data.train.type == 'PseudoLabel' + dataset.replace('UVPT', '')
     assert cfg.data.val.type == dataset
+    # the smoke-sized adverse set, not the toy benchmark's full one
+    root = str(smoke_dirs / 'smoke' / 'toy_adverse' / layout)
     for split in ('train', 'val'):
         assert cfg.data[split].data_root == root
         # the run's own subset and conditions (ACDC fog: fog alone)
@@ -130,12 +130,8 @@ def test_adverse_smoke_configs_keep_their_datasets_on_the_toy_layouts(
                                                   'pseudo_labels' / name)
 
 
-# The ACDC / Dark Zurich smoke runs label and evaluate the whole toy ACDC / Dark
-# Zurich sets with a full-size MiT-B5 (about 20 minutes each on 2 busy CPU cores), too
-# long for every run of the suite: UVPT_ADVERSE_SMOKE=1 adds them.
-SMOKE_RUNS = ['vit-b14_standard_gta52cityscapes'] + (
-    ['mit-b5_standard_cityscapes2acdc', 'mit-b5_standard_cityscapes2darkzurich']
-    if os.environ.get('UVPT_ADVERSE_SMOKE') == '1' else [])
+SMOKE_RUNS = ['vit-b14_standard_gta52cityscapes', 'mit-b5_standard_cityscapes2acdc',
+              'mit-b5_standard_cityscapes2darkzurich']
 
 
 @pytest.mark.slow

@@ -27,13 +27,15 @@ def write_result(folder, config, means, name='eval_20260101_000000.json', mtime=
     return path
 
 
-def table_rows(text):
-    """{(configs, source model, backbone): cells} of the paper table."""
+def table_rows(text, width=15, key_cells=3):
+    """{(configs, source model, backbone[, target]): cells} of the Markdown rows of
+    ``width`` cells in ``text`` (the paper table by default), keyed by their first
+    ``key_cells`` cells."""
     rows = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) == 15 and cells[1] in ('standard', 'Source-GtA'):
-            rows[tuple(cells[:3])] = cells[3:]
+        if len(cells) == width and cells[1] in ('standard', 'Source-GtA'):
+            rows[tuple(cells[:key_cells])] = cells[key_cells:]
     return rows
 
 
@@ -327,13 +329,8 @@ def test_vit_runs_get_rows_of_their_own_without_paper_values(tmp_path):
 def adverse_rows(text):
     """{(configs, source model, backbone, target): cells} of the ACDC / Dark Zurich
     table."""
-    part = text.split('ACDC / Dark Zurich val mIoU')[1]
-    rows = {}
-    for line in part.splitlines():
-        cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) == 10 and cells[1] in ('standard', 'Source-GtA'):
-            rows[tuple(cells[:4])] = cells[4:]
-    return rows
+    return table_rows(text.split('ACDC / Dark Zurich val mIoU')[1], width=10,
+                      key_cells=4)
 
 
 def test_adverse_runs_fill_their_own_table_with_acdc_per_condition(tmp_path):

@@ -135,8 +135,8 @@ class InvalidMaskMixin:
         invalid = read_label_array(path, 'invalid mask')
         if invalid.shape != label.shape:
             raise DataFileError(
-                f'invalid mask {path} is {invalid.shape[1]}x{invalid.shape[0]} but '
-                f'its label is {label.shape[1]}x{label.shape[0]} (WxH)')
+                f'invalid mask {path} has shape {tuple(invalid.shape)} but its label '
+                f'{tuple(label.shape)} (height, width)')
         label = label.copy()
         label[invalid != 0] = self.ignore_index
         return label

@@ -8,11 +8,15 @@ smoke stand-ins. The result is written as a ``.py`` config under the git-ignored
 ``configs/_generated/<stage>/`` with ``Config.dump``, never by editing text.
 
 A Cityscapes -> ACDC or Dark Zurich run (``--group adverse``) keeps its target
-datasets (type, subset, conditions) on the toy ACDC and Dark Zurich layouts
-(``tools/generate_toy_data.py --adverse``) with the toy pipelines of the same role.
+datasets (type, subset, conditions) on a smoke-sized toy ACDC and Dark Zurich layout
+(``<SMOKE_ROOT>/toy_adverse``: the toy generator's adverse sets with 2 train, 1 val
+and 1 test image per condition) with the toy pipelines of the same role. The full toy
+adverse sets (``data/toy/{acdc,dark_zurich}``) would make a full-size model label and
+evaluate 128 images, which takes a CPU run from seconds to about 20 minutes.
 
 What a stage needs and has no data for is made on the fly, each at most once: the
-toy data (``tools/generate_toy_data.py --convert``, ``--adverse`` for those runs), random AdaIN/style-augmentor
+toy data (``tools/generate_toy_data.py --convert``; the small adverse sets for those
+runs), random AdaIN/style-augmentor
 weights for Source-GtA, a random-weight source checkpoint shaped as the pretraining
 stage saves it, its pseudo-labels, and a random adapted checkpoint for the test stage.
 """
@@ -25,6 +29,7 @@ import sys
 from mmcv import Config, ConfigDict
 
 from ..datasets.pseudo_label import IMG_SUFFIX
+from ..toy_benchmark import generate_toy_adverse_data
 from .jobs import STAGES, Job, seed_dir
 from .run_groups import split_target
 
@@ -42,32 +47,46 @@ TOY_DATASETS = dict(
     pseudo_label=('toy_pseudo_label_512x256.py', 'pseudo_label'),
     val=('toy_val_512x256.py', 'val'),
 )
-#: target datasets that keep their type on a toy layout of their own
+#: target datasets that keep their type on a toy layout of their own (a folder of
+#: the smoke adverse set, see :func:`toy_layout`)
 TOY_LAYOUTS = {
-    'ACDCDataset': osp.join(TOY_ROOT, 'acdc'),
-    'PseudoLabelACDCDataset': osp.join(TOY_ROOT, 'acdc'),
-    'UVPTDarkZurichDataset': osp.join(TOY_ROOT, 'dark_zurich'),
-    'PseudoLabelDarkZurichDataset': osp.join(TOY_ROOT, 'dark_zurich'),
+    'ACDCDataset': 'acdc',
+    'PseudoLabelACDCDataset': 'acdc',
+    'UVPTDarkZurichDataset': 'dark_zurich',
+    'PseudoLabelDarkZurichDataset': 'dark_zurich',
 }
+#: images per condition of the smoke adverse set (train, val, test): as few as the
+#: Cityscapes-target smoke runs' SMOKE_IMAGES, with two train images for a batch
+SMOKE_ADVERSE_COUNTS = dict(num_train=2, num_val=1, num_test=1)
 TOY_CLASS_STATS = osp.join(TOY_ROOT, 'source', 'sample_class_stats.json')
 SMOKE_MODEL_DIR = osp.join(SMOKE_ROOT, 'model')
 
 
+def smoke_adverse_root():
+    """The folder of the smoke-sized toy ACDC and Dark Zurich sets."""
+    return osp.join(SMOKE_ROOT, 'toy_adverse')
+
+
+def toy_layout(dataset_type):
+    """The smoke data root of a target dataset type of :data:`TOY_LAYOUTS`."""
+    return osp.join(smoke_adverse_root(), TOY_LAYOUTS[dataset_type])
+
+
 def ensure_toy_data(adverse=False):
     """Generate and convert the toy benchmark unless its converted labels exist;
-    with ``adverse`` also its ACDC and Dark Zurich layouts (the generator keeps
-    identical ones)."""
-    command = [sys.executable, 'tools/generate_toy_data.py', '--out', TOY_ROOT,
-               '--convert']
+    with ``adverse`` also the smoke-sized ACDC and Dark Zurich layouts (the
+    generator keeps identical ones)."""
     have_toy = all(osp.isfile(osp.join(TOY_ROOT, part, 'sample_class_stats.json'))
                    for part in ('source', 'target'))
-    have_adverse = all(osp.isdir(root) for root in TOY_LAYOUTS.values())
-    if have_toy and (have_adverse or not adverse):
-        return
+    if not have_toy:
+        command = [sys.executable, 'tools/generate_toy_data.py', '--out', TOY_ROOT,
+                   '--convert']
+        print('[smoke] ' + ' '.join(command), flush=True)
+        subprocess.run(command, check=True)
     if adverse:
-        command.append('--adverse')
-    print('[smoke] ' + ' '.join(command), flush=True)
-    subprocess.run(command, check=True)
+        if generate_toy_adverse_data(out=smoke_adverse_root(), **SMOKE_ADVERSE_COUNTS):
+            print(f'[smoke] wrote the smoke toy ACDC and Dark Zurich sets to '
+                  f'{smoke_adverse_root()}', flush=True)
 
 
 def _split_file(dataset_cfg):
@@ -119,7 +138,8 @@ def smoke_config(config_path):
         toy = _toy_dataset(_role(split, original))
         if original.get('type') in TOY_LAYOUTS:
             # the target's own dataset on its toy layout, with the toy pipeline
-            toy = ConfigDict(copy.deepcopy(original), data_root=TOY_LAYOUTS[original['type']],
+            toy = ConfigDict(copy.deepcopy(original),
+                             data_root=toy_layout(original['type']),
                              pipeline=toy['pipeline'])
         for key in ('eval_subsets', 'pseudo_label_dir'):
             if key in original:
