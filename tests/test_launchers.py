@@ -2,6 +2,7 @@
 --only, --gpus, and --smoke configs generated from the paper configs."""
 import os.path as osp
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -106,9 +107,12 @@ def smoke_dirs(tmp_path, monkeypatch):
 
 @pytest.fixture(scope='module')
 def chained_smoke_dirs(tmp_path_factory):
-    """One smoke folder for the stages of one run, so each reuses the last."""
+    """One smoke folder for the stages of one run, so each reuses the last; removed
+    afterwards (full-size checkpoints: about 3 GB that pytest would keep)."""
+    root = tmp_path_factory.mktemp('chain')
     with pytest.MonkeyPatch.context() as monkeypatch:
-        yield redirect_smoke_outputs(monkeypatch, tmp_path_factory.mktemp('chain'))
+        yield redirect_smoke_outputs(monkeypatch, root)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def smoke_dry_run(stage, name, capsys):
