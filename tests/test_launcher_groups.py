@@ -3,7 +3,6 @@ Cityscapes -> ACDC / Dark Zurich (``adverse``) and the frozen DINOv2 ViTs (``vit
 names, --group, --only across groups, and their smoke configs on the toy layouts."""
 import os.path as osp
 import shlex
-import shutil
 
 import pytest
 from mmcv import Config
@@ -89,16 +88,6 @@ def test_release_is_for_the_paper_runs_only(capsys):
     with pytest.raises(SystemExit):
         launch.main('test', ['--release', '--group', 'vit', '--dry-run'])
     assert 'release has checkpoints of the paper runs only' in capsys.readouterr().err
-
-
-@pytest.fixture
-def smoke_dirs(tmp_path, monkeypatch):
-    monkeypatch.setattr(smoke, 'GENERATED_DIR', str(tmp_path / 'generated'))
-    monkeypatch.setattr(smoke, 'SMOKE_ROOT', str(tmp_path / 'smoke'))
-    monkeypatch.setattr(smoke, 'SMOKE_MODEL_DIR', str(tmp_path / 'smoke' / 'model'))
-    yield tmp_path
-    # a smoke run's full-size checkpoints take about 3 GB that pytest would keep
-    shutil.rmtree(tmp_path / 'smoke', ignore_errors=True)
 
 
 @pytest.mark.parametrize('name,dataset,layout', [

@@ -2,7 +2,6 @@
 --only, --gpus, and --smoke configs generated from the paper configs."""
 import os.path as osp
 import shlex
-import shutil
 import subprocess
 import sys
 
@@ -91,28 +90,6 @@ def test_launcher_script_exits_nonzero_on_a_bad_name():
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert 'nope' in result.stderr and ADAPTED[0] in result.stderr
-
-
-def redirect_smoke_outputs(monkeypatch, root):
-    monkeypatch.setattr(smoke, 'GENERATED_DIR', str(root / 'generated'))
-    monkeypatch.setattr(smoke, 'SMOKE_ROOT', str(root / 'smoke'))
-    monkeypatch.setattr(smoke, 'SMOKE_MODEL_DIR', str(root / 'smoke' / 'model'))
-    return root
-
-
-@pytest.fixture
-def smoke_dirs(tmp_path, monkeypatch):
-    return redirect_smoke_outputs(monkeypatch, tmp_path)
-
-
-@pytest.fixture(scope='module')
-def chained_smoke_dirs(tmp_path_factory):
-    """One smoke folder for the stages of one run, so each reuses the last; removed
-    afterwards (full-size checkpoints: about 3 GB that pytest would keep)."""
-    root = tmp_path_factory.mktemp('chain')
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        yield redirect_smoke_outputs(monkeypatch, root)
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def smoke_dry_run(stage, name, capsys):
